@@ -1,0 +1,310 @@
+"""One session: the hour from the disclosure to the goodbye, held in memory only.
+
+The flow a front end drives::
+
+    disclosure() -> set_relief_before() -> open() -> respond()* -> summary()
+    -> [memory_draft() for a regular] -> set_relief_after() -> close()
+
+Safety comes first on every message: a crisis or a boundary takes the reply from the safety
+layer's reviewed text; otherwise the listening policy plans a move and the voice says it.
+A session in crisis is never closed by the clock. ``close()`` drops everything that was said.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from confidante.conversation import (
+    Assessment,
+    Message,
+    Move,
+    Phase,
+    Reply,
+    Role,
+    SessionState,
+    Turn,
+    Understanding,
+)
+from confidante.errors import SessionEndedError
+from confidante.listening.plan import Plan
+from confidante.session.clock import Clock
+from confidante.session.message import check_message, normalise_sentence
+from confidante.session.parts import GuardLike, PolicyLike, UnderstanderLike
+from confidante.session.prompts import prompt
+from confidante.session.relief import relief_comment
+from confidante.voices.base import Voice, VoiceContext
+
+#: Continuous use after which the AI disclosure is repeated (companion-chatbot laws ask for 3 h).
+REMINDER_SECONDS = 3 * 60 * 60
+#: How many recent messages a model voice may see.
+RECENT_MESSAGES = 8
+
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
+
+
+@dataclass(frozen=True)
+class MemoryDraft:
+    """What a regular may choose to keep: a plain note plus feelings and topics."""
+
+    note: str
+    feelings: tuple[str, ...]
+    topics: tuple[str, ...]
+
+
+class Session:
+    """The hour with one person; create it through ``Listener.session``."""
+
+    def __init__(
+        self,
+        *,
+        understander: UnderstanderLike,
+        policy: PolicyLike,
+        voice: Voice,
+        guard: GuardLike,
+        clock: Clock,
+        rng: random.Random,
+        minutes: int = 60,
+        locale: str = "en_US",
+        cue_minutes: Iterable[int] = (10, 5),
+        max_message_chars: int = 4000,
+        continuity: str | None = None,
+        state: SessionState | None = None,
+    ) -> None:
+        self._understander = understander
+        self._policy = policy
+        self._voice = voice
+        self._guard = guard
+        self._clock = clock
+        self._rng = rng
+        self._cue_minutes = sorted({m for m in cue_minutes if 0 < m < minutes}, reverse=True)
+        self._max_chars = max_message_chars
+        self._last_summary: str | None = None  # the summary's words, for a regular's note
+        self.state = state or SessionState(
+            minutes=minutes, locale=locale, started_at=clock.now(), continuity=continuity
+        )
+
+    # -- the clock -------------------------------------------------------------------------
+
+    def elapsed(self) -> float:
+        """Seconds since the session started."""
+        return max(0.0, self._clock.now() - self.state.started_at)
+
+    def seconds_left(self) -> float:
+        """Seconds left of the hour (0 once it is up)."""
+        return max(0.0, self.state.minutes * 60 - self.elapsed())
+
+    def minutes_left(self) -> int:
+        """Whole minutes left, rounded up, so "1" means less than a minute."""
+        return math.ceil(self.seconds_left() / 60)
+
+    @property
+    def time_up(self) -> bool:
+        """True once the hour has run out."""
+        return self.seconds_left() <= 0
+
+    @property
+    def should_close(self) -> bool:
+        """True when the front end should move to the close: time is up and no crisis."""
+        return self.time_up and not self.state.in_crisis and self.state.phase != Phase.CLOSED
+
+    def time_text(self) -> str:
+        """How much time is left, as said to the person."""
+        if self.time_up:
+            return prompt("time.up_in_crisis" if self.state.in_crisis else "time.up")
+        left = self.minutes_left()
+        return prompt("time.left_one") if left <= 1 else prompt("time.left", minutes=left)
+
+    # -- the opening -----------------------------------------------------------------------
+
+    def disclosure(self) -> Reply:
+        """The opening notice: an AI listener, not a therapist or a person; it forgets."""
+        self._require_open()
+        self.state.last_disclosure_at = self._clock.now()
+        return Reply(text=self._guard.disclosure("opening", self._rng), move=Move.DISCLOSURE)
+
+    def set_relief_before(self, score: int | None) -> None:
+        """Record the 0-10 check before the hour (``None``: skipped)."""
+        self.state.relief_before = _checked_score(score)
+
+    def open(self) -> Reply:
+        """The invitation to talk ("Tell me about your life?" in spirit)."""
+        self._require_open()
+        plan = self._policy.opening(self.state, self._rng)
+        self.state.phase = Phase.LISTENING
+        return Reply(text=self._speak(plan), move=plan.move, reasons=plan.reasons)
+
+    # -- the listening middle --------------------------------------------------------------
+
+    def respond(self, text: str) -> Reply:
+        """Answer one message; raises ``InputError`` for a message it cannot take."""
+        self._require_open()
+        said_text = check_message(text, self._max_chars)
+        now = self._clock.now()
+        if self.state.phase == Phase.OPENING:
+            self.state.phase = Phase.LISTENING
+        assessment = self._guard.assess(said_text, self.state)
+        self._note_risk(assessment)
+        understanding = self._understander.understand(said_text, self.state)
+        plan = self._plan(said_text, assessment, understanding)
+        reply_text = self._speak(plan)
+        reply_text, reminded = self._with_reminder(reply_text, now)
+        cue = False
+        if not assessment.is_crisis and plan.move is not Move.DISCLOSURE and not reminded:
+            cue_text = self._cue_text()
+            if cue_text:
+                reply_text = f"{reply_text} {cue_text}"
+                cue = True
+        self.state.turns.append(
+            Turn(
+                said=Message(Role.PERSON, said_text, now),
+                reply=Message(Role.LISTENER, reply_text, self._clock.now()),
+                move=plan.move,
+                assessment=assessment,
+                understanding=understanding,
+                reasons=plan.reasons,
+            )
+        )
+        return Reply(
+            text=reply_text,
+            move=plan.move,
+            risk=assessment.level,
+            kind=assessment.kind,
+            reasons=plan.reasons,
+            cue=cue,
+        )
+
+    def due_cue(self) -> Reply | None:
+        """A time cue that is due now, for front ends that tick while the person is quiet."""
+        self._require_open()
+        if self.state.phase != Phase.LISTENING:
+            return None
+        text = self._cue_text()
+        return Reply(text=text, move=Move.TIME_CUE, cue=True) if text else None
+
+    # -- the close -------------------------------------------------------------------------
+
+    def summary(self) -> Reply:
+        """A brief summary of what was heard; moves the session into its close."""
+        self._require_open()
+        self.state.phase = Phase.CLOSING
+        plan = self._policy.summary(self.state, self._rng)
+        return Reply(text=self._speak(plan), move=plan.move, reasons=plan.reasons)
+
+    def memory_draft(self) -> MemoryDraft:
+        """What a regular could keep: the summary's words and the session's feelings and topics."""
+        self._require_open()
+        feelings: dict[str, None] = {}
+        topics: dict[str, None] = {}
+        for turn in self.state.turns:
+            feelings.update(dict.fromkeys(turn.understanding.feelings))
+            topics.update(dict.fromkeys(turn.understanding.topics))
+        summaries = [t.reply.text for t in self.state.turns if t.move is Move.SUMMARIZE]
+        note = self._last_summary or (summaries[-1] if summaries else "")
+        return MemoryDraft(note=note, feelings=tuple(feelings)[:6], topics=tuple(topics)[:6])
+
+    def set_relief_after(self, score: int | None) -> None:
+        """Record the 0-10 check after the hour (``None``: skipped)."""
+        self.state.relief_after = _checked_score(score)
+
+    def close(self) -> Reply:
+        """The goodbye (with helplines again after a crisis); then everything said is dropped."""
+        self._require_open()
+        plan = self._policy.close(self.state, self._rng)
+        parts = [self._speak(plan)]
+        comment = relief_comment(self.state.relief_before, self.state.relief_after)
+        if comment:
+            parts.insert(0, comment)
+        if self.state.in_crisis:
+            parts.append(self._guard.closing_resources(self.state.locale))
+        reply = Reply(text=" ".join(parts), move=Move.CLOSE, risk=self.state.highest_risk)
+        self._forget()
+        return reply
+
+    @property
+    def closed(self) -> bool:
+        """True once the session has ended."""
+        return self.state.phase == Phase.CLOSED
+
+    # -- inside ----------------------------------------------------------------------------
+
+    def _plan(self, text: str, assessment: Assessment, understanding: Understanding) -> Plan:
+        """Safety first, then boundaries, then the listening policy."""
+        used = self.state.used_sentences
+        if assessment.is_crisis:
+            fixed = self._guard.crisis_reply(assessment, self.state.locale, self._rng, used)
+            return Plan(Move.CRISIS, fixed=fixed, reasons=assessment.reasons)
+        boundary = self._guard.boundary(text)
+        if boundary == "ai_question":
+            return Plan(Move.DISCLOSURE, fixed=self._guard.disclosure("asked", self._rng),
+                        reasons=("boundary.ai_question",))
+        if boundary:
+            fixed = self._guard.boundary_reply(boundary, self._rng, used)
+            return Plan(Move.BOUNDARY, fixed=fixed, reasons=(f"boundary.{boundary}",))
+        return self._policy.choose(understanding, self.state, self._rng)
+
+    def _speak(self, plan: Plan) -> str:
+        """Let the voice say the plan, and remember its sentences so none is said twice."""
+        recent = [m for t in self.state.turns[-RECENT_MESSAGES // 2 :] for m in (t.said, t.reply)]
+        context = VoiceContext(rng=self._rng, used_sentences=self.state.used_sentences,
+                               recent=recent)
+        text = "".join(self._voice.say(plan, context)).strip()
+        for sentence in _SENTENCE_END.split(text):
+            if sentence:
+                self.state.used_sentences.add(normalise_sentence(sentence))
+        if plan.move is Move.SUMMARIZE:
+            self._last_summary = text
+        return text
+
+    def _with_reminder(self, text: str, now: float) -> tuple[str, bool]:
+        """Repeat the AI disclosure after every three hours of continuous use."""
+        last = self.state.last_disclosure_at
+        if last is None:
+            self.state.last_disclosure_at = now
+            return text, False
+        if now - last >= REMINDER_SECONDS:
+            self.state.last_disclosure_at = now
+            return f"{text} {self._guard.disclosure('reminder', self._rng)}", True
+        return text, False
+
+    def _cue_text(self) -> str | None:
+        """The time cue due now, if any; each cue is given once."""
+        if self.time_up:
+            return None
+        left = self.minutes_left()
+        for mark in self._cue_minutes:
+            if left <= mark and mark not in self.state.cues_given:
+                # Mark every passed cue so a late session gets one cue, not two in a row.
+                self.state.cues_given.extend(m for m in self._cue_minutes if m >= left)
+                plan = self._policy.time_cue(left, self.state, self._rng)
+                return self._speak(plan)
+        return None
+
+    def _note_risk(self, assessment: Assessment) -> None:
+        """Keep the highest risk seen and the kinds of crisis, for the close."""
+        if assessment.level.rank > self.state.highest_risk.rank:
+            self.state.highest_risk = assessment.level
+        if assessment.is_crisis and assessment.kind not in self.state.crisis_kinds:
+            self.state.crisis_kinds.append(assessment.kind)
+
+    def _require_open(self) -> None:
+        if self.state.phase == Phase.CLOSED:
+            raise SessionEndedError(prompt("input.ended"))
+
+    def _forget(self) -> None:
+        """Drop everything that was said; only the phase, relief checks and risk level remain."""
+        self.state.turns.clear()
+        self.state.used_sentences.clear()
+        self.state.continuity = None
+        self._last_summary = None
+        self.state.phase = Phase.CLOSED
+
+
+def _checked_score(score: int | None) -> int | None:
+    """A relief score must be 0-10 or None."""
+    if score is not None and not 0 <= score <= 10:
+        raise ValueError("a relief score is a whole number from 0 to 10")
+    return score

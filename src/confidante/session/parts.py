@@ -1,0 +1,71 @@
+"""What a session needs from the other layers, stated as protocols so the hour stays testable."""
+
+from __future__ import annotations
+
+import random
+from typing import Protocol
+
+from confidante.conversation import Assessment, SessionState, Understanding
+from confidante.listening.plan import Plan
+
+
+class UnderstanderLike(Protocol):
+    """Reads one message in the context of its session."""
+
+    def understand(self, text: str, state: SessionState) -> Understanding:
+        """What the message says: feelings, topics, people, the clause worth reflecting."""
+        ...
+
+
+class PolicyLike(Protocol):
+    """Chooses the next listening move."""
+
+    def opening(self, state: SessionState, rng: random.Random) -> Plan:
+        """The invitation to talk."""
+        ...
+
+    def choose(self, u: Understanding, state: SessionState, rng: random.Random) -> Plan:
+        """The reply to a message in the listening middle."""
+        ...
+
+    def time_cue(self, minutes_left: int, state: SessionState, rng: random.Random) -> Plan:
+        """A gentle note of how much time is left."""
+        ...
+
+    def summary(self, state: SessionState, rng: random.Random) -> Plan:
+        """What was heard, briefly, before the close."""
+        ...
+
+    def close(self, state: SessionState, rng: random.Random) -> Plan:
+        """The goodbye."""
+        ...
+
+
+class GuardLike(Protocol):
+    """The safety layer: risk, boundaries, disclosure and the crisis protocol."""
+
+    def assess(self, text: str, state: SessionState | None = None) -> Assessment:
+        """Risk of one message in the context of the session."""
+        ...
+
+    def boundary(self, text: str) -> str | None:
+        """The id of a boundary the message asks the listener to cross, if any."""
+        ...
+
+    def crisis_reply(
+        self, assessment: Assessment, locale: str, rng: random.Random, used: set[str]
+    ) -> str:
+        """The protocol's reply to a crisis."""
+        ...
+
+    def boundary_reply(self, boundary_id: str, rng: random.Random, used: set[str]) -> str:
+        """An honest, kind boundary reply."""
+        ...
+
+    def disclosure(self, which: str, rng: random.Random | None = None) -> str:
+        """The AI disclosure: "opening", "asked" or "reminder"."""
+        ...
+
+    def closing_resources(self, locale: str) -> str:
+        """Helplines repeated at the close of a session that had a crisis."""
+        ...

@@ -1,0 +1,97 @@
+"""Typed settings, read from ``CONFIDANTE_*`` environment variables or passed in explicitly.
+
+Every setting is a row in ``SETTINGS`` with its default and help, so the docs can list them all
+and a test can check that they do.
+"""
+
+from __future__ import annotations
+
+import locale as _locale
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+
+from confidante.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One documented setting."""
+
+    name: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("minutes", "60", "Length of a session in minutes."),
+    Setting("locale", "", "Locale for helplines, e.g. en_US; empty means the system locale."),
+    Setting("cue_minutes", "10,5", "Minutes left at which the listener gives a time cue."),
+    Setting("voice", "phrasebook", "Which voice phrases replies: phrasebook, openai, llamacpp."),
+    Setting("database_url", "", "Vault database URL; empty means SQLite in the user directory."),
+    Setting("redis_url", "", "Redis URL for sealed session state shared by server replicas."),
+    Setting("max_message_chars", "4000", "Longest message accepted, in characters."),
+    Setting("openai_base_url", "", "Base URL of an OpenAI-compatible server for the openai voice."),
+    Setting("openai_model", "", "Model name to ask the OpenAI-compatible server for."),
+    Setting("gguf_path", "", "Path to a local GGUF model for the llamacpp voice."),
+    Setting("plugins", "", "Comma-separated allow-list of third-party voice entry points."),
+)
+
+
+def system_locale() -> str:
+    """The system's locale name such as ``en_US``, or ``en_US`` when none is set."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value and value not in ("C", "POSIX") and not value.startswith("C."):
+            return value.split(".")[0]
+    found = _locale.getlocale()[0]
+    return found or "en_US"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings of one process; build with ``Settings.from_env()`` or directly in tests."""
+
+    minutes: int = 60
+    locale: str = field(default_factory=system_locale)
+    cue_minutes: tuple[int, ...] = (10, 5)
+    voice: str = "phrasebook"
+    database_url: str = ""
+    redis_url: str = ""
+    max_message_chars: int = 4000
+    openai_base_url: str = ""
+    openai_model: str = ""
+    gguf_path: str = ""
+    plugins: tuple[str, ...] = ()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read ``CONFIDANTE_<NAME>`` variables; unset ones keep their defaults."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(f"CONFIDANTE_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _parse(f.name, raw)
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _parse(name: str, raw: str) -> object:
+    """Turn one environment value into the field's type, or say how to fix it."""
+    try:
+        if name in ("minutes", "max_message_chars"):
+            value = int(raw)
+            if value <= 0:
+                raise ValueError
+            return value
+        if name == "cue_minutes":
+            return tuple(int(p) for p in raw.split(",") if p.strip())
+        if name == "plugins":
+            return tuple(p.strip() for p in raw.split(",") if p.strip())
+    except ValueError:
+        raise ConfigError(
+            f"CONFIDANTE_{name.upper()} must be a positive whole number (or a comma-separated list "
+            "for lists); fix or unset it."
+        ) from None
+    return raw

@@ -1,0 +1,31 @@
+"""The Voice protocol: how a planned move is said. One streaming method, like a transport."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from confidante.conversation import Message
+from confidante.listening.plan import Plan
+
+
+@dataclass
+class VoiceContext:
+    """What a voice may look at while phrasing one reply of one session."""
+
+    rng: random.Random
+    used_sentences: set[str] = field(default_factory=set)  # normalised sentences said already
+    recent: Sequence[Message] = ()  # the last few messages, for model voices only
+
+
+@runtime_checkable
+class Voice(Protocol):
+    """Says a plan in words; yields the reply in chunks (one chunk is fine)."""
+
+    name: str
+
+    def say(self, plan: Plan, context: VoiceContext) -> Iterator[str]:
+        """Yield the reply to ``plan`` in order; never text that is not part of the reply."""
+        ...
