@@ -54,3 +54,11 @@ def redis_url() -> str:
     if not port_open("127.0.0.1", 6379):
         missing("Redis is not running on 127.0.0.1:6379")
     return os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(scope="session")
+def listener() -> object:
+    """The default listener (phrasebook voice), loaded once for the whole run."""
+    from confidante import Listener, Settings
+
+    return Listener.default(Settings(locale="en_US"))

@@ -1,0 +1,47 @@
+"""The command line: thin Typer commands over the library (chat, replay, serve, vault, eval...)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+import typer
+
+from confidante.cli.chat import chat
+from confidante.cli.replay import replay
+from confidante.errors import ConfidanteError
+
+#: Set to 1 to see the full traceback of an unexpected error (it may show what was said).
+DEBUG_ENV = "CONFIDANTE_DEBUG"
+
+app = typer.Typer(
+    name="confidante",
+    help="Confidante: an AI listener for an hour. It listens, reflects, and forgets.",
+    no_args_is_help=True,
+    add_completion=False,
+    # Rich tracebacks print local variables, which could hold what a person said.
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.command()(chat)
+app.command()(replay)
+
+
+def main() -> None:
+    """Run the command line; our errors become one clear line, never a traceback."""
+    try:
+        app()
+    except ConfidanteError as err:
+        click.echo(f"Error: {err}", err=True)
+        sys.exit(1)
+    except Exception as err:
+        if os.environ.get(DEBUG_ENV) == "1":
+            raise
+        # Only the type is named: an exception's message could quote user text.
+        click.echo(
+            f"Error: Confidante stopped on an unexpected {type(err).__name__}. Nothing was kept. "
+            f"Run again with {DEBUG_ENV}=1 to see details, and report it without your messages.",
+            err=True,
+        )
+        sys.exit(1)

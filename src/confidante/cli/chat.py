@@ -1,0 +1,138 @@
+"""``confidante chat``: the hour in a terminal with the embedded listener."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+import typer
+
+from confidante.errors import InputError
+from confidante.listener import Listener
+from confidante.session.hour import Session
+from confidante.session.prompts import prompt
+from confidante.session.relief import parse_relief
+from confidante.settings import Settings
+from confidante.cli.remember import Regular, offer_to_remember, open_regular
+from confidante.cli.terminal import Terminal
+
+_TRIES = 3  # times a relief answer may be re-asked before it counts as skipped
+
+
+class ChatLoop:
+    """Drives one session in a terminal, from the notice to the goodbye."""
+
+    def __init__(self, session: Session, term: Terminal, regular: Regular | None = None,
+                 settings: Settings | None = None) -> None:
+        self.session = session
+        self.term = term
+        self.regular = regular
+        self.settings = settings
+        self._speaker = prompt("terminal.listener")
+        self._told_time_up = False  # in a crisis the hour runs on; say so only once
+
+    def run(self) -> None:
+        """The whole hour; Ctrl-C and Ctrl-D lead to a graceful close, never a traceback."""
+        try:
+            self._say(self.session.disclosure().text)
+            if self.regular is not None:
+                self.term.say(prompt("remember.welcome_back"))
+            self.session.set_relief_before(self._ask_relief(prompt("relief.before")))
+            self._say(self.session.open().text)
+            self._listen()
+        except (EOFError, KeyboardInterrupt):
+            self.term.blank()
+            self.term.say(prompt("terminal.interrupted"))
+        self._close()
+
+    def _listen(self) -> None:
+        """The middle: read, answer, until /end, end of input or the end of the hour."""
+        while True:
+            line = self.term.ask(prompt("terminal.you"))
+            command = line.strip().lower()
+            if command.startswith("/"):
+                if command in ("/end", "/quit", "/exit"):
+                    return
+                if command == "/time":
+                    self.term.say(self.session.time_text())
+                elif command == "/help":
+                    self.term.say(prompt("terminal.help"))
+                else:
+                    self.term.say(prompt("terminal.unknown_command"))
+                continue
+            try:
+                reply = self.session.respond(line)
+            except InputError as err:
+                self.term.say(str(err))
+                continue
+            self._say(reply.text)
+            if self.session.time_up:
+                if self.session.should_close:
+                    self.term.say(self.session.time_text())
+                    return
+                if not self._told_time_up:
+                    self.term.say(self.session.time_text())
+                    self._told_time_up = True
+
+    def _close(self) -> None:
+        """Summary, the offer to be remembered, the relief check again, goodbye."""
+        session = self.session
+        if session.closed:
+            return
+        try:
+            if session.state.turns:
+                self._say(session.summary().text)
+                offer_to_remember(self.term, session.memory_draft(), self.regular, self.settings)
+            session.set_relief_after(self._ask_relief(prompt("relief.after")))
+        except (EOFError, KeyboardInterrupt):
+            self.term.blank()
+        self._say(session.close().text)
+
+    def _ask_relief(self, question: str) -> int | None:
+        """Ask the 0-10 question; Enter skips; a wrong answer is asked again a few times."""
+        self.term.say(question)
+        for _ in range(_TRIES):
+            try:
+                return parse_relief(self.term.ask("0-10 › "))
+            except InputError as err:
+                self.term.say(str(err))
+        return None
+
+    def _say(self, text: str) -> None:
+        self.term.blank()
+        self.term.say(text, prefix=self._speaker)
+        self.term.blank()
+
+
+def chat(
+    minutes: int = typer.Option(
+        None, "--minutes", "-m", min=1, max=600, help="Length of the session in minutes [default: 60]."
+    ),
+    locale: str = typer.Option(
+        None, "--locale", "-l", help="Locale for helplines, e.g. en_GB [default: the system's]."
+    ),
+    regular: str = typer.Option(
+        None, "--regular", "-r", help="Your handle, to come back as a regular (asks your passphrase)."
+    ),
+    seed: int = typer.Option(None, "--seed", help="Seed the wording choices, for a repeatable run."),
+) -> None:
+    """Talk for an hour with the embedded listener; nothing is kept unless you ask.
+
+    Example usage:
+
+        confidante chat
+
+        confidante chat --minutes 30 --locale en_GB
+    """
+    settings = Settings.from_env()
+    if minutes:
+        settings = replace(settings, minutes=minutes)
+    if locale:
+        settings = replace(settings, locale=locale)
+    term = Terminal()
+    listener = Listener.default(settings)
+    opened = open_regular(term, regular, settings) if regular else None
+    session = listener.session(
+        rng=random.Random(seed), continuity=opened.record.note if opened else None
+    )
+    ChatLoop(session, term, opened, settings).run()

@@ -1,0 +1,99 @@
+"""The interactive chat driven as a person would, through a pseudo-terminal, to the goodbye."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pexpect
+
+ENV_KEEP = ("PATH", "LANG", "HOME", "CONFIDANTE_HOME")
+
+
+def spawn(*args: str, home: Path) -> pexpect.spawn:
+    env = {k: v for k, v in os.environ.items() if k in ENV_KEEP}
+    env.update({"CONFIDANTE_HOME": str(home), "PYTHONUNBUFFERED": "1", "LC_ALL": "en_US.UTF-8"})
+    return pexpect.spawn(
+        sys.executable, ["-m", "confidante", "chat", *args], env=env, encoding="utf-8",
+        timeout=60, dimensions=(40, 120),
+    )
+
+
+def test_a_whole_session_in_the_terminal(isolated_home: Path) -> None:
+    child = spawn("--seed", "3", "--locale", "en_US", home=isolated_home)
+    child.expect("AI")
+    child.expect("0 to 10|0 \\(light\\) to 10")
+    child.sendline("8")
+    child.expect("you › ")
+    child.sendline("My wife ignores me and I feel so alone in that house.")
+    child.expect("you › ")
+    assert "your wife ignores you" in child.before.lower() or "alone" in child.before.lower() \
+        or "lonely" in child.before.lower()
+    child.sendline("/time")
+    child.expect("minutes left")
+    child.sendline("/help")
+    child.expect("/end")
+    child.sendline("/nonsense")
+    child.expect("/help")
+    child.sendline("")
+    child.expect("empty")
+    child.sendline("My son never calls either.")
+    child.expect("you › ")
+    child.sendline("/end")
+    child.expect("remember")  # the offer to be remembered
+    child.sendline("n")
+    child.expect("0 to 10")
+    child.sendline("5")
+    child.expect("leaving at 5")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_ctrl_d_closes_gracefully(isolated_home: Path) -> None:
+    child = spawn("--seed", "1", home=isolated_home)
+    child.expect("0-10 › ")
+    child.sendline("")
+    child.expect("you › ")
+    child.sendline("I had an awful day at work.")
+    child.expect("you › ")
+    child.sendeof()
+    child.expect("finish gently")
+    child.expect("remember")
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert "Traceback" not in (child.before or "")
+
+
+def test_ctrl_c_closes_gracefully(isolated_home: Path) -> None:
+    child = spawn("--seed", "2", "--minutes", "5", home=isolated_home)
+    child.expect("0-10 › ")
+    child.sendline("3")
+    child.expect("you › ")
+    child.sendintr()
+    child.expect("finish gently")
+    child.expect("0 to 10")
+    child.sendline("")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_crisis_in_the_terminal_names_a_local_helpline(isolated_home: Path) -> None:
+    child = spawn("--seed", "1", "--locale", "en_GB", home=isolated_home)
+    child.expect("0-10 › ")
+    child.sendline("")
+    child.expect("you › ")
+    child.sendline("I want to kill myself")
+    child.expect("you › ")
+    assert "116 123" in child.before or "Samaritans" in child.before
+    child.sendline("/end")
+    child.expect("remember")
+    child.sendline("n")
+    child.expect("0-10 › ")
+    child.sendline("")
+    child.expect(pexpect.EOF)
+    assert "Samaritans" in (child.before or "") or "116 123" in (child.before or "")
