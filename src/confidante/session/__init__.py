@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from confidante.session.clock import Clock, ManualClock, SystemClock
+from confidante.session.clock import Clock, ManualClock, SystemClock, WallClock
 from confidante.session.hour import MemoryDraft, Session
 from confidante.session.relief import parse_relief, relief_comment
 
@@ -12,6 +12,7 @@ __all__ = [
     "MemoryDraft",
     "Session",
     "SystemClock",
+    "WallClock",
     "parse_relief",
     "relief_comment",
 ]

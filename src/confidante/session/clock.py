@@ -38,3 +38,11 @@ class ManualClock:
         if seconds < 0:
             raise ValueError("a clock cannot go backwards")
         self._now += seconds
+
+
+class WallClock:
+    """Wall-clock seconds (``time.time``): for state shared by server replicas on many hosts."""
+
+    def now(self) -> float:
+        """Seconds since the epoch."""
+        return time.time()
