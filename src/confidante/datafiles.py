@@ -12,7 +12,7 @@ from confidante.errors import DataFileError
 
 @cache
 def load_toml(package: str, name: str) -> dict[str, Any]:
-    """Parse ``name`` from ``package``'s data; malformed files raise an error naming file and line."""
+    """Parse ``name`` from ``package``'s data; a malformed file's error names file and line."""
     try:
         text = resources.files(package).joinpath(name).read_text(encoding="utf-8")
     except (FileNotFoundError, ModuleNotFoundError) as err:

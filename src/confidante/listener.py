@@ -15,6 +15,8 @@ from confidante.session.clock import Clock, SystemClock
 from confidante.session.hour import Session
 from confidante.settings import Settings
 from confidante.voices.base import Voice
+from confidante.voices.guarded import GuardedVoice, ReplyCheck
+from confidante.voices.phrasebook import Phrasebook
 from confidante.voices.registry import load_voice
 
 
@@ -40,7 +42,11 @@ class Listener:
     def default(cls, settings: Settings | None = None) -> Listener:
         """The listener the settings ask for; the phrasebook voice unless told otherwise."""
         settings = settings or Settings.from_env()
-        return cls(voice=load_voice(settings), settings=settings)
+        voice = load_voice(settings)
+        guard = SafetyGuard.load()
+        if voice.name != "phrasebook":
+            voice = GuardedVoice(voice, Phrasebook.load(), check=_safe_reply_check(guard))
+        return cls(voice=voice, settings=settings, guard=guard)
 
     def session(
         self,
@@ -68,3 +74,12 @@ class Listener:
             continuity=continuity,
             state=state,
         )
+
+
+def _safe_reply_check(guard: SafetyGuard) -> ReplyCheck:
+    """A model's reply must not itself raise a safety concern or cross a boundary."""
+
+    def check(text: str) -> bool:
+        return not guard.assess(text).is_crisis and guard.boundary(text) is None
+
+    return check

@@ -7,14 +7,14 @@ from dataclasses import replace
 
 import typer
 
+from confidante.cli.remember import Regular, offer_to_remember, open_regular
+from confidante.cli.terminal import Terminal
 from confidante.errors import InputError
 from confidante.listener import Listener
 from confidante.session.hour import Session
 from confidante.session.prompts import prompt
 from confidante.session.relief import parse_relief
 from confidante.settings import Settings
-from confidante.cli.remember import Regular, offer_to_remember, open_regular
-from confidante.cli.terminal import Terminal
 
 _TRIES = 3  # times a relief answer may be re-asked before it counts as skipped
 
@@ -106,15 +106,17 @@ class ChatLoop:
 
 def chat(
     minutes: int = typer.Option(
-        None, "--minutes", "-m", min=1, max=600, help="Length of the session in minutes [default: 60]."
+        None, "--minutes", "-m", min=1, max=600,
+        help="Length of the session in minutes [default: 60].",
     ),
     locale: str = typer.Option(
-        None, "--locale", "-l", help="Locale for helplines, e.g. en_GB [default: the system's]."
+        None, "--locale", "-l", help="Locale for helplines, e.g. en_GB [default: the system's].",
     ),
     regular: str = typer.Option(
-        None, "--regular", "-r", help="Your handle, to come back as a regular (asks your passphrase)."
+        None, "--regular", "-r",
+        help="Your handle, to come back as a regular (asks your passphrase).",
     ),
-    seed: int = typer.Option(None, "--seed", help="Seed the wording choices, for a repeatable run."),
+    seed: int = typer.Option(None, "--seed", help="Seed the wording, for a repeatable run."),
 ) -> None:
     """Talk for an hour with the embedded listener; nothing is kept unless you ask.
 

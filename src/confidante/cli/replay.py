@@ -1,4 +1,4 @@
-"""``confidante replay``: JSON lines in, one JSON reply line out per input, for scripts and evaluation."""
+"""``confidante replay``: JSON lines in, one JSON reply line out per input, for scripts."""
 
 from __future__ import annotations
 
@@ -96,11 +96,7 @@ def replay(
         echo '{"conversation_id": "a", "text": "My wife ignores me."}' | confidante replay
     """
     replayer = Replayer(Listener.default(), seed=seed)
-    source: TextIO
-    if file is None:
-        source = sys.stdin
-    else:
-        source = file.open(encoding="utf-8", errors="replace")
+    source = sys.stdin if file is None else file.open(encoding="utf-8", errors="replace")
     with source:
         for record in replayer.run(source, sys.stderr):
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -8,7 +8,6 @@ point name is listed in the ``plugins`` setting, because a voice sees what peopl
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from importlib.metadata import entry_points
 
@@ -19,18 +18,32 @@ from confidante.voices.base import Voice
 VoiceFactory = Callable[[Settings], Voice]
 ENTRY_POINT_GROUP = "confidante.voices"
 
-# Built-ins load lazily, so the optional dependencies of one voice never burden another.
-_BUILTIN: dict[str, str] = {
-    "phrasebook": "confidante.voices.phrasebook:from_settings",
-    "openai": "confidante.voices.openai_compat:from_settings",
-    "llamacpp": "confidante.voices.llamacpp:from_settings",
+
+
+# Built-ins import lazily, so the optional dependencies of one voice never burden another.
+def _phrasebook(settings: Settings) -> Voice:
+    from confidante.voices.phrasebook import Phrasebook
+
+    return Phrasebook.load()
+
+
+def _openai(settings: Settings) -> Voice:
+    from confidante.voices.openai_compat import OpenAICompatVoice
+
+    return OpenAICompatVoice.from_settings(settings)
+
+
+def _llamacpp(settings: Settings) -> Voice:
+    from confidante.voices.llamacpp import LlamaCppVoice
+
+    return LlamaCppVoice.from_settings(settings)
+
+
+_BUILTIN: dict[str, VoiceFactory] = {
+    "phrasebook": _phrasebook,
+    "openai": _openai,
+    "llamacpp": _llamacpp,
 }
-
-
-def _import(target: str) -> VoiceFactory:
-    module_name, _, attr = target.partition(":")
-    factory: VoiceFactory = getattr(importlib.import_module(module_name), attr)
-    return factory
 
 
 def plugin_factories(allowed: tuple[str, ...]) -> dict[str, VoiceFactory]:
@@ -55,7 +68,7 @@ def load_voice(settings: Settings) -> Voice:
     """The voice named by ``settings.voice``, or a ConfigError listing the choices."""
     name = settings.voice
     if name in _BUILTIN:
-        return _import(_BUILTIN[name])(settings)
+        return _BUILTIN[name](settings)
     plugins = plugin_factories(settings.plugins)
     if name in plugins:
         return plugins[name](settings)
