@@ -1,0 +1,126 @@
+"""Reading the listening data files (TOML under ``listening/data``) and the lexicon they hold.
+
+Word lists, topic keywords and people nouns live in data files so that wording and vocabulary can
+be reviewed and changed without touching Python. A malformed file raises ``DataFileError`` naming
+the file and line.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from confidante.errors import DataFileError
+
+_PACKAGE = "confidante.listening"
+
+
+def read_toml(name: str, package: str = _PACKAGE) -> dict[str, Any]:
+    """Parse ``data/<name>`` of ``package``; a syntax error names the file and line."""
+    path = resources.files(package).joinpath("data", name)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DataFileError(
+            f"data/{name} is missing from {package}; reinstall confidante (pip install -e .)."
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as ex:
+        raise DataFileError(f"data/{name}: {ex}; fix the file and try again.") from None
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A subject people talk about, with the words that signal it and a plain label for it."""
+
+    id: str
+    label: str  # plain words for summaries: "your marriage", "money"
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Everything the understander matches against, compiled once."""
+
+    topics: tuple[Topic, ...]
+    people: re.Pattern[str]  # "my wife", "our son", "the job"
+    person_topic: dict[str, str]  # noun -> topic id ("wife" -> "partner")
+    persons: frozenset[str]  # nouns that are people (or pets), not things
+    feelings: tuple[tuple[str, re.Pattern[str]], ...]  # feeling -> cues (fallback only)
+    advice: re.Pattern[str]
+    question_start: frozenset[str]
+    fillers: re.Pattern[str]  # discourse markers to drop at a clause's start
+    low_content: frozenset[str]  # clauses not worth reflecting ("i don't know")
+    lower_first: frozenset[str]  # sentence-initial words that are not names
+    list_joiner: str  # the word before the last item of a list ("and")
+
+    @property
+    def feeling_words(self) -> frozenset[str]:
+        """The feelings the listener names back."""
+        return frozenset(f for f, _ in self.feelings)
+
+    def is_person(self, mention: str) -> bool:
+        """True when a remembered mention ("your wife") is a person rather than a thing."""
+        return (
+            mention.rsplit(" ", 1)[-1] in self.persons or mention.split(" ", 1)[-1] in self.persons
+        )
+
+
+def _alternation(words: list[str]) -> str:
+    """A regex alternation of ``words`` (longest first), spaces matching any whitespace."""
+    ordered = sorted(set(words), key=len, reverse=True)
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered)
+
+
+def _words(items: list[str]) -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{_alternation(items)})\b", re.IGNORECASE)
+
+
+@cache
+def load_lexicon() -> Lexicon:
+    """Read ``data/lexicon.toml`` once per process."""
+    data = read_toml("lexicon.toml")
+    try:
+        topics = tuple(
+            Topic(id=tid, label=str(t["label"]), pattern=_words(list(t["words"])))
+            for tid, t in data["topics"].items()
+        )
+        person_topic: dict[str, str] = {}
+        nouns: list[str] = []
+        persons: set[str] = set()
+        for tid, group in data["people"].items():
+            persons.update(group["persons"])
+            for noun in [*group["persons"], *group["things"]]:
+                nouns.append(noun)
+                person_topic[noun] = tid
+        owners = _alternation(list(data["owners"]))
+        people = re.compile(
+            rf"\b(?P<owner>{owners})\s+(?:(?P<adj>{_alternation(list(data['person_adjectives']))})"
+            rf"\s+)?(?P<noun>{_alternation(nouns)})\b",
+            re.IGNORECASE,
+        )
+        feelings = tuple((f, _words(list(cues))) for f, cues in data["feelings"].items())
+        return Lexicon(
+            topics=topics,
+            people=people,
+            person_topic=person_topic,
+            persons=frozenset(persons),
+            feelings=feelings,
+            advice=re.compile("|".join(data["advice"]), re.IGNORECASE),
+            question_start=frozenset(data["question_start"]),
+            fillers=re.compile(
+                rf"^(?:(?:{_alternation(list(data['fillers']))})\b[\s,]*)+", re.IGNORECASE
+            ),
+            low_content=frozenset(data["low_content"]),
+            lower_first=frozenset(data["lower_first"]),
+            list_joiner=str(data["list_joiner"]),
+        )
+    except (KeyError, TypeError, re.error) as ex:
+        raise DataFileError(
+            f"data/lexicon.toml: missing or malformed entry {ex}; fix the file and try again."
+        ) from None

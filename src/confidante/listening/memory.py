@@ -1,0 +1,103 @@
+"""What a session remembers for the policy: counts of moves, and the people, topics and feelings
+heard so far, read back from ``state.turns[*].understanding``.
+
+The memory is derived, never stored: it is recomputed from the session state on each reply, so
+a resumed session (sealed and restored) remembers exactly what the original did.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from confidante.conversation import Move, SessionState, Understanding
+
+#: Reason ids the policy puts on a reflection so the complexity of past ones can be counted.
+COMPLEX = "reflection.complex"
+SIMPLE = "reflection.simple"
+
+
+@dataclass(frozen=True)
+class Memory:
+    """A read-only view of one session's listening so far."""
+
+    moves: tuple[Move, ...]
+    reflections: int
+    complex_reflections: int
+    questions: int
+    helpful: int
+    people: Counter[str]
+    topics: Counter[str]
+    feelings: Counter[str]
+    understandings: tuple[Understanding, ...]  # of each earlier message, oldest first
+
+    @classmethod
+    def of(cls, state: SessionState) -> Memory:
+        """Read the memory out of ``state``."""
+        people: Counter[str] = Counter()
+        topics: Counter[str] = Counter()
+        feelings: Counter[str] = Counter()
+        complex_count = 0
+        for t in state.turns:
+            u = t.understanding
+            people.update(u.people)
+            topics.update(u.topics)
+            feelings.update(u.feelings)
+            if t.move.is_reflection and _is_complex(t.move, t.reasons):
+                complex_count += 1
+        moves = tuple(state.moves)
+        return cls(
+            moves=moves,
+            reflections=sum(1 for m in moves if m.is_reflection),
+            complex_reflections=complex_count,
+            questions=sum(1 for m in moves if m.is_question),
+            helpful=sum(1 for m in moves if m is Move.HELPFUL_COMMENT),
+            people=people,
+            topics=topics,
+            feelings=feelings,
+            understandings=tuple(t.understanding for t in state.turns),
+        )
+
+    @property
+    def last(self) -> Move | None:
+        """The previous move, if any."""
+        return self.moves[-1] if self.moves else None
+
+    def since(self, move: Move) -> int:
+        """Replies since ``move`` was last made (all of them when it never was)."""
+        for back, m in enumerate(reversed(self.moves)):
+            if m is move:
+                return back
+        return len(self.moves)
+
+    def earlier_person(
+        self, u: Understanding, is_person: Callable[[str], bool], recent: int = 3
+    ) -> str | None:
+        """A person mentioned before but not in the last ``recent`` turns nor now: a callback."""
+        recent_people = set(u.people)
+        for t in self._recent_understandings(recent):
+            recent_people.update(t.people)
+        for person, _ in self.people.most_common():
+            if person not in recent_people and person.startswith("your ") and is_person(person):
+                return person
+        return None
+
+    def recent_feeling(self, recent: int = 2) -> str | None:
+        """The strongest feeling of the last ``recent`` messages, if any was named."""
+        for u in reversed(self._recent_understandings(recent)):
+            if u.feelings:
+                return u.feelings[0]
+        return None
+
+    def _recent_understandings(self, recent: int) -> tuple[Understanding, ...]:
+        return self.understandings[-recent:] if recent > 0 else ()
+
+
+def _is_complex(move: Move, reasons: tuple[str, ...]) -> bool:
+    """A reflection is complex when the policy said so, or when it named a feeling."""
+    if COMPLEX in reasons:
+        return True
+    if SIMPLE in reasons:
+        return False
+    return move is Move.REFLECT_FEELING

@@ -1,0 +1,155 @@
+"""The understander: what the listener takes from one message.
+
+For each message it finds the feelings (from the emotion model, mapped to plain listener words),
+the topics, the people and things mentioned ("my wife" -> "your wife"), whether the person asks
+for advice or asks a question, and the one clause most worth saying back, with its pronouns
+turned around. Vocabulary lives in ``data/lexicon.toml``; nothing here keeps text beyond the
+returned ``Understanding``, which lives only in the session's memory.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable
+
+from confidante.conversation import SessionState, Understanding
+from confidante.listening.lexicon import Lexicon, load_lexicon
+from confidante.listening.reflection import reflect
+
+#: A clause longer than this is cut at a comma or conjunction before it is said back.
+MAX_CLAUSE_WORDS = 16
+#: A clause shorter than this carries too little to reflect.
+MIN_CLAUSE_WORDS = 3
+
+_SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
+_SPLIT_LONG = re.compile(r",\s+|\s+(?:and|but|because|so|which|when)\s+", re.IGNORECASE)
+_WORDS = re.compile(r"[A-Za-z']+")
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|myself|we|our|us)\b", re.IGNORECASE)
+
+FeelingModel = Callable[[str], tuple[str, ...]]
+
+
+class Understander:
+    """Turns a message into an ``Understanding``; load once, share between sessions."""
+
+    def __init__(self, lexicon: Lexicon, feelings: FeelingModel | None = None) -> None:
+        self._lex = lexicon
+        self._model = feelings
+
+    @classmethod
+    def load(cls) -> Understander:
+        """Load the lexicon and the emotion model once."""
+        return cls(load_lexicon(), _emotion_model())
+
+    def understand(self, text: str, state: SessionState) -> Understanding:
+        """What ``text`` says, read in the light of the session so far."""
+        del state  # the message alone decides; memory is read by the policy
+        clean = " ".join(text.replace("\u2019", "'").split())
+        words = len(_WORDS.findall(clean))
+        return Understanding(
+            feelings=self._named_feelings(clean) if words else (),
+            topics=self._topics(clean),
+            people=self._people(clean),
+            clause=self._clause(clean),
+            asks_advice=bool(self._lex.advice.search(clean)),
+            is_question=self._is_question(clean),
+            words=words,
+        )
+
+    def _named_feelings(self, text: str) -> tuple[str, ...]:
+        """The model's feelings that the listener can name back, or the keyword fallback."""
+        if self._model is None:
+            return self._keyword_feelings(text)
+        known = self._lex.feeling_words
+        return tuple(f for f in self._model(text) if f in known)
+
+    def _keyword_feelings(self, text: str) -> tuple[str, ...]:
+        """Feelings by keyword, strongest (most cues) first, at most two."""
+        scored = [(len(p.findall(text)), f) for f, p in self._lex.feelings]
+        ranked = sorted((s for s in scored if s[0] > 0), key=lambda s: -s[0])
+        return tuple(f for _, f in ranked[:2])
+
+    def _topics(self, text: str) -> tuple[str, ...]:
+        found = [(m.start(), t.id) for t in self._lex.topics if (m := t.pattern.search(text))]
+        for m in self._lex.people.finditer(text):
+            tid = self._lex.person_topic.get(m.group("noun").lower())
+            if tid in {t.id for t in self._lex.topics}:
+                found.append((m.start(), tid))
+        seen: dict[str, None] = {}
+        for _, tid in sorted(found):
+            seen.setdefault(tid, None)
+        return tuple(seen)
+
+    def _people(self, text: str) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for m in self._lex.people.finditer(text):
+            owner = m.group("owner").lower()
+            if owner not in ("my", "our", "my own", "the"):
+                continue
+            adj = m.group("adj")
+            noun = " ".join(m.group("noun").lower().split())
+            said = "the" if owner == "the" else "your"
+            phrase = f"{said} {adj.lower()} {noun}" if adj else f"{said} {noun}"
+            seen.setdefault(phrase, None)
+        return tuple(seen)
+
+    def _is_question(self, text: str) -> bool:
+        if text.rstrip().endswith("?"):
+            return True
+        first = _WORDS.findall(text.lower())[:1]
+        return bool(first) and first[0] in self._lex.question_start and len(text) < 80
+
+    def _clause(self, text: str) -> str | None:
+        """The clause most worth saying back, reflected, or None when nothing fits."""
+        best: tuple[float, str] | None = None
+        sentences = [s for s in _SENTENCES.split(text) if s.strip()]
+        for pos, sentence in enumerate(sentences):
+            if sentence.rstrip().endswith("?"):
+                continue
+            for part in self._parts(sentence):
+                said = self._tidy(reflect(part))
+                n = len(said.split())
+                if n < MIN_CLAUSE_WORDS or said.lower() in self._lex.low_content:
+                    continue
+                if said.lower().startswith(("thank", "please", "sorry")):
+                    continue
+                score = 1.0 + 0.1 * pos  # later sentences are usually the point
+                score += 2.0 if _FIRST_PERSON.search(part) else 0.0
+                score += 1.0 if self._lex.people.search(part) else 0.0
+                score += 1.0 if self._keyword_feelings(part) else 0.0
+                score -= 0.05 * abs(n - 9)
+                if best is None or score > best[0]:
+                    best = (score, said)
+        return best[1] if best else None
+
+    def _parts(self, sentence: str) -> list[str]:
+        """The sentence itself, or its pieces when it is too long to say back whole."""
+        body = sentence.strip().rstrip(".!;:,")
+        if len(body.split()) <= MAX_CLAUSE_WORDS:
+            return [body]
+        return [p for p in _SPLIT_LONG.split(body) if len(p.split()) <= MAX_CLAUSE_WORDS]
+
+    def _tidy(self, clause: str) -> str:
+        """Drop leading fillers and punctuation; lower-case an ordinary first word."""
+        clause = clause.strip().strip("\"'()-").strip()
+        clause = self._lex.fillers.sub("", clause).strip(" ,-")
+        clause = re.sub(r"\s+", " ", clause).rstrip(".!;:, ")
+        first, _, rest = clause.partition(" ")
+        if first.lower() in self._lex.lower_first:
+            first = first.lower()
+        return f"{first} {rest}".strip()
+
+
+def _emotion_model() -> FeelingModel | None:
+    """The packaged emotion model's ``feelings`` (two at most), or None while it is absent."""
+    try:
+        emotion = importlib.import_module("confidante.listening.emotion")
+    except ImportError:
+        return None
+    model = emotion.default_model()
+
+    def feelings(text: str) -> tuple[str, ...]:
+        return tuple(model.feelings(text, limit=2))
+
+    return feelings
