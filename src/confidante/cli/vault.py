@@ -1,0 +1,219 @@
+"""``confidante vault``: a regular sees, edits, exports or forgets what is remembered.
+
+Every command asks for the passphrase (or recovery phrase) with hidden input, or reads it from the
+first line of standard input with ``--passphrase-stdin``. Notes are never taken as arguments, so
+they stay out of shell history and the process list, and are never written to a temporary file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+
+from confidante.datafiles import load_toml, text_at
+from confidante.errors import ConfidanteError
+from confidante.vault import RegularRecord, Vault
+
+_WORDING = "wording.toml"
+
+vault_app = typer.Typer(
+    help="See, edit, export or forget what Confidante remembers for a regular.",
+    no_args_is_help=True,
+)
+
+Handle = Annotated[str, typer.Argument(help="Your handle, as shown when you were remembered.")]
+PassphraseStdin = Annotated[
+    bool,
+    typer.Option(
+        "--passphrase-stdin",
+        help="Read the passphrase from the first line of standard input instead of asking.",
+    ),
+]
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        envvar="CONFIDANTE_DATABASE_URL",
+        show_default=False,
+        help="Vault database URL; by default the SQLite file in the user directory.",
+    ),
+]
+
+
+def say(key: str, /, **slots: object) -> str:
+    """Reviewed wording from ``vault/wording.toml`` at dotted ``key``, slots filled in."""
+    text = text_at(load_toml("confidante.vault", _WORDING), key, f"vault/{_WORDING}")
+    return text.format(**slots) if slots else text
+
+
+def open_vault(database_url: str | None) -> Vault:
+    """The vault at ``database_url`` (or the default), with errors made one clear line."""
+    try:
+        return Vault(database_url or None)
+    except ConfidanteError as err:
+        raise click.ClickException(str(err)) from None
+
+
+def read_passphrase(from_stdin: bool) -> str:
+    """Ask with hidden input, or take the first line of standard input."""
+    if from_stdin:
+        line = sys.stdin.readline().rstrip("\r\n")
+        if not line:
+            raise click.ClickException(say("vault.no_passphrase"))
+        return line
+    answer: str = typer.prompt(say("vault.passphrase"), hide_input=True)
+    return answer
+
+
+@vault_app.command()
+def show(
+    handle: Handle, passphrase_stdin: PassphraseStdin = False, database_url: DatabaseUrl = None
+) -> None:
+    """Show what is remembered for you: the note, feelings, topics and visits.
+
+    Example:
+
+        confidante vault show willow-lantern-0427
+    """
+    passphrase = read_passphrase(passphrase_stdin)
+    with open_vault(database_url) as vault:
+        try:
+            record = vault.open(handle, passphrase)
+        except ConfidanteError as err:
+            raise click.ClickException(str(err)) from None
+    _print_record(record)
+
+
+@vault_app.command()
+def edit(
+    handle: Handle, passphrase_stdin: PassphraseStdin = False, database_url: DatabaseUrl = None
+) -> None:
+    """Change the remembered note, feelings or topics (asks for each; Enter keeps it).
+
+    Example:
+
+        confidante vault edit willow-lantern-0427
+    """
+    passphrase = read_passphrase(passphrase_stdin)
+    with open_vault(database_url) as vault:
+        try:
+            record = vault.open(handle, passphrase)
+            _print_record(record)
+            note = _ask_text(say("vault.edit_note"), record.note)
+            feelings = _ask_list(say("vault.edit_feelings"), record.feelings)
+            topics = _ask_list(say("vault.edit_topics"), record.topics)
+            vault.update(handle, passphrase, note, feelings, topics, visit=False)
+        except ConfidanteError as err:
+            raise click.ClickException(str(err)) from None
+    typer.echo(say("vault.saved"))
+
+
+@vault_app.command()
+def export(
+    handle: Handle,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write the JSON to this new file (created private, 0600) instead of printing it.",
+        ),
+    ] = None,
+    passphrase_stdin: PassphraseStdin = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Export everything remembered for you as JSON, to keep or to move elsewhere.
+
+    Example:
+
+        confidante vault export willow-lantern-0427 --output my-note.json
+    """
+    passphrase = read_passphrase(passphrase_stdin)
+    with open_vault(database_url) as vault:
+        try:
+            data = vault.export(handle, passphrase)
+        except ConfidanteError as err:
+            raise click.ClickException(str(err)) from None
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise click.ClickException(say("vault.export_exists", path=output)) from None
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    typer.echo(say("vault.exported", path=output), err=True)
+
+
+@vault_app.command()
+def forget(
+    handle: Handle,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    passphrase_stdin: PassphraseStdin = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Forget everything remembered for you; nothing can be recovered afterwards.
+
+    Example:
+
+        confidante vault forget willow-lantern-0427
+    """
+    passphrase = read_passphrase(passphrase_stdin)
+    if not yes:
+        typer.confirm(say("vault.forget_confirm", handle=handle), abort=True)
+    with open_vault(database_url) as vault:
+        try:
+            vault.forget(handle, passphrase)
+        except ConfidanteError as err:
+            raise click.ClickException(str(err)) from None
+    typer.echo(say("vault.forgotten"))
+
+
+def _print_record(record: RegularRecord) -> None:
+    none = say("vault.none")
+    typer.echo(say("vault.handle", handle=record.handle))
+    typer.echo(
+        say(
+            "vault.visits",
+            visits=record.visits,
+            first_month=record.first_month,
+            last_month=record.last_month,
+        )
+    )
+    if record.note:
+        typer.echo(say("vault.note"))
+        for line in record.note.splitlines():
+            typer.echo(f"  {line}")
+    else:
+        typer.echo(say("vault.no_note"))
+    typer.echo(say("vault.feelings", feelings=", ".join(record.feelings) or none))
+    typer.echo(say("vault.topics", topics=", ".join(record.topics) or none))
+
+
+def _ask_change(question: str) -> str | None:
+    """None keeps the current value, "" clears it, anything else replaces it."""
+    answer: str = typer.prompt(question, default="", show_default=False)
+    answer = answer.strip()
+    if not answer:
+        return None
+    return "" if answer == "-" else answer
+
+
+def _ask_text(question: str, current: str) -> str:
+    answer = _ask_change(question)
+    return current if answer is None else answer
+
+
+def _ask_list(question: str, current: tuple[str, ...]) -> list[str]:
+    answer = _ask_change(question)
+    if answer is None:
+        return list(current)
+    return [part.strip() for part in answer.split(",") if part.strip()]
