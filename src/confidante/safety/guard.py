@@ -1,0 +1,244 @@
+"""SafetyGuard: risk assessment of each message in its session, and the protocol's replies.
+
+``assess`` combines three things:
+
+1. the reviewed lexicon (``lexicon.py``): rules with negation, subject and tense judged;
+2. escalation: means, intent, a time ("tonight") or an earlier statement of ideation in the
+   session turn a match into ``imminent`` ("I have the pills" after "I want to die");
+3. the trained model (``model.py``), a second reader for phrasing the lexicon misses.
+
+Reasons name rules, context checks and the model, never the text. The guard holds no per-session
+state: everything it needs about the session comes in ``state``.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from functools import cache
+
+from confidante.conversation import Assessment, Move, RiskKind, RiskLevel, SessionState
+from confidante.safety.lexicon import Hit, Lexicon, Scan
+from confidante.safety.model import RiskModel
+from confidante.safety.protocol import CRISIS_KINDS, Texts, pick, renderer
+
+# Which kind leads when two concerns have the same level: a body in danger first.
+_KIND_ORDER = {
+    RiskKind.MEDICAL_EMERGENCY: 5,
+    RiskKind.SUICIDE_SELF_HARM: 4,
+    RiskKind.HARMED_BY_OTHERS: 3,
+    RiskKind.HARMING_OTHERS: 2,
+    RiskKind.THIRD_PARTY: 1,
+    RiskKind.NONE: 0,
+}
+BOUNDARY_IDS = (
+    "diagnosis", "medication", "legal", "sexual", "romance",
+    "friendship", "other_users", "rules", "ai_question",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Context:
+    prior_ideation: bool  # an earlier message in this session was suicidal, elevated or above
+    asked: RiskKind | None  # the last reply was the crisis protocol, about this kind
+    crisis_kind: RiskKind | None  # the latest crisis kind of the session, if any
+
+
+@dataclass(frozen=True)
+class _Finding:
+    level: RiskLevel
+    kind: RiskKind
+    reasons: tuple[str, ...]
+
+    @property
+    def order(self) -> tuple[int, int]:
+        return (self.level.rank, _KIND_ORDER[self.kind])
+
+
+class SafetyGuard:
+    """Assesses risk and supplies the reviewed crisis, boundary and disclosure texts."""
+
+    def __init__(self, lexicon: Lexicon, model: RiskModel | None, texts: Texts) -> None:
+        """Build a guard from loaded parts; most code wants :meth:`load`."""
+        self.lexicon = lexicon
+        self.model = model
+        self.texts = texts
+
+    @classmethod
+    def load(cls) -> SafetyGuard:
+        """The guard with the packaged lexicon, model and texts; cached, cheap to call again."""
+        return _load_guard()
+
+    # ------------------------------------------------------------------ assessment
+    def assess(self, text: str, state: SessionState | None = None) -> Assessment:
+        """Assess one message, in the context of the session so far when ``state`` is given."""
+        scan = self.lexicon.scan(text)
+        ctx = _context(state)
+        findings = self._lexicon_findings(scan, ctx)
+        findings.extend(self._model_findings(scan, findings))
+        findings.extend(_context_findings(scan, ctx, findings))
+        if not findings:
+            trace = tuple(f"negated:{r}" for r in scan.negated)
+            return Assessment(reasons=trace + tuple(f"idiom:{i}" for i in scan.idioms))
+        findings.sort(key=lambda f: f.order, reverse=True)
+        top = findings[0]
+        reasons: list[str] = []
+        for f in findings:
+            reasons.extend(r for r in f.reasons if r not in reasons)
+        return Assessment(level=top.level, kind=top.kind, reasons=tuple(reasons))
+
+    def _lexicon_findings(self, scan: Scan, ctx: _Context) -> list[_Finding]:
+        live = [h for h in scan.hits if not h.past]
+        own = [h for h in live if not h.third_party]
+        ideation_now = any("ideation" in h.rule.tags and h.rule.level.rank >= 2 for h in own)
+        means_now = any("means" in h.rule.tags for h in own)
+        weapon_now = any("weapon" in h.rule.tags for h in live)
+        chest = any("chest" in h.rule.tags for h in live)
+        breath = any("breath" in h.rule.tags for h in live)
+        ideation = ideation_now or ctx.prior_ideation
+        out: list[_Finding] = []
+        for hit in scan.hits:
+            both = chest and breath
+            level, why = _escalate(hit, scan, ideation, means_now, weapon_now, both, ctx)
+            kind = RiskKind.THIRD_PARTY if hit.third_party else hit.rule.kind
+            reasons = [f"lexicon:{hit.rule.id}"]
+            if why:
+                reasons.append(f"escalate:{why}")
+            if hit.third_party:
+                reasons.append("subject:third_party")
+            if hit.past and level.rank > RiskLevel.LOW.rank:
+                level = RiskLevel.LOW
+                reasons.append("tense:past")
+            out.append(_Finding(level, kind, tuple(reasons)))
+        return out
+
+    def _model_findings(self, scan: Scan, lexical: list[_Finding]) -> list[_Finding]:
+        if self.model is None or scan.words == 0:
+            return []
+        p = self.model.probability(scan.prepared)
+        name = f"model:{self.model.name}"
+        if p < self.model.low:
+            return []
+        third = bool(lexical) and all(f.kind is RiskKind.THIRD_PARTY for f in lexical)
+        kind = RiskKind.THIRD_PARTY if third else RiskKind.SUICIDE_SELF_HARM
+        # A negation or an idiom the lexicon recognised outranks the model's guess.
+        guarded = bool(scan.negated or scan.idioms) or any(h.past for h in scan.hits)
+        if p >= self.model.elevated and not guarded:
+            return [_Finding(RiskLevel.ELEVATED, kind, (name,))]
+        ambiguous = [h for h in scan.hits if "ambiguous" in h.rule.tags and not h.past]
+        if p >= self.model.support and ambiguous and not guarded:
+            return [_Finding(RiskLevel.ELEVATED, kind, (name, "escalate:model_support"))]
+        return [_Finding(RiskLevel.LOW, kind, (name,))]
+
+    # ------------------------------------------------------------------ boundaries
+    def boundary(self, text: str) -> str | None:
+        """The id of a request outside the listener's job, or None.
+
+        Check :meth:`assess` first: a crisis always outranks a boundary.
+        """
+        spelled = self.lexicon.spell(text)
+        for bid in self.texts.boundary_order:
+            if any(p.search(spelled) for p in self.texts.boundary_patterns[bid]):
+                return bid
+        return None
+
+    # ------------------------------------------------------------------ replies
+    def crisis_reply(
+        self, assessment: Assessment, locale: str, rng: random.Random, used: set[str]
+    ) -> str:
+        """The protocol's reply for a crisis; always returns text, even for a low assessment."""
+        level = assessment.level if assessment.is_crisis else RiskLevel.ELEVATED
+        kind = assessment.kind if assessment.kind in CRISIS_KINDS else RiskKind.SUICIDE_SELF_HARM
+        variants = self.texts.crisis[(level, kind)]
+        return pick(variants, rng, used, renderer(locale, self.texts))
+
+    def boundary_reply(self, boundary_id: str, rng: random.Random, used: set[str]) -> str:
+        """An honest, kind reply to a boundary; the AI question gets the "asked" disclosure."""
+        if boundary_id == "ai_question":
+            return pick(self.texts.disclosure["asked"], rng, used)
+        if boundary_id not in self.texts.boundary_replies:
+            raise ValueError(f"unknown boundary id {boundary_id!r}; use one of {BOUNDARY_IDS}")
+        return pick(self.texts.boundary_replies[boundary_id], rng, used)
+
+    def disclosure(self, which: str, rng: random.Random | None = None) -> str:
+        """The "opening", "asked" or "reminder" disclosure; the first variant without ``rng``."""
+        if which not in self.texts.disclosure:
+            raise ValueError(f"unknown disclosure {which!r}; use opening, asked or reminder")
+        variants = self.texts.disclosure[which]
+        return " ".join(variants[0] if rng is None else rng.choice(variants))
+
+    def closing_resources(self, locale: str) -> str:
+        """Said at the close of a session that had a crisis: every line and the emergency number."""
+        render = renderer(locale, self.texts)
+        return " ".join(render(s) for s in self.texts.closing)
+
+
+def _escalate(
+    hit: Hit,
+    scan: Scan,
+    ideation: bool,
+    means: bool,
+    weapon: bool,
+    chest_and_breath: bool,
+    ctx: _Context,
+) -> tuple[RiskLevel, str]:
+    """The level of one hit once the rest of the message and the session are considered."""
+    tags = hit.rule.tags
+    level = hit.rule.level
+    if level is RiskLevel.IMMINENT:
+        return level, ""
+    if "means" in tags and (scan.time or ideation):
+        return RiskLevel.IMMINENT, "means+time" if scan.time else "means+ideation"
+    if "intent" in tags and level is RiskLevel.ELEVATED and (scan.time or means):
+        return RiskLevel.IMMINENT, "intent+time" if scan.time else "intent+means"
+    if "active" in tags and scan.time:
+        return RiskLevel.IMMINENT, "ideation+time"
+    if "farewell" in tags and (ctx.prior_ideation or means or scan.time):
+        return RiskLevel.IMMINENT, "farewell"
+    if "threat" in tags and (scan.time or weapon):
+        return RiskLevel.IMMINENT, "threat+time" if scan.time else "threat+weapon"
+    if hit.rule.kind is RiskKind.HARMING_OTHERS and (weapon or scan.time):
+        return RiskLevel.IMMINENT, "harm+weapon" if weapon else "harm+time"
+    if ("chest" in tags or "breath" in tags) and chest_and_breath:
+        return RiskLevel.IMMINENT, "chest+breath"
+    if "ambiguous" in tags and ctx.prior_ideation:
+        if "intent" in tags and scan.time:
+            return RiskLevel.IMMINENT, "intent+time+prior"
+        return RiskLevel.ELEVATED, "prior_ideation"
+    return level, ""
+
+
+def _context(state: SessionState | None) -> _Context:
+    if state is None:
+        return _Context(prior_ideation=False, asked=None, crisis_kind=None)
+    prior = state.highest_risk.at_least(RiskLevel.ELEVATED) and (
+        RiskKind.SUICIDE_SELF_HARM in state.crisis_kinds
+    )
+    prior = prior or any(
+        t.assessment.kind is RiskKind.SUICIDE_SELF_HARM and t.assessment.is_crisis
+        for t in state.turns
+    )
+    asked = None
+    if state.turns and state.turns[-1].move is Move.CRISIS:
+        last = state.turns[-1].assessment
+        asked = last.kind if last.kind in CRISIS_KINDS else RiskKind.SUICIDE_SELF_HARM
+    kinds = [k for k in state.crisis_kinds if k in CRISIS_KINDS]
+    kinds += [t.assessment.kind for t in state.turns if t.assessment.is_crisis]
+    return _Context(prior_ideation=prior, asked=asked, crisis_kind=kinds[-1] if kinds else None)
+
+
+def _context_findings(scan: Scan, ctx: _Context, findings: list[_Finding]) -> list[_Finding]:
+    out: list[_Finding] = []
+    if ctx.asked is not None and scan.affirmative and not any(f.level.rank >= 2 for f in findings):
+        # "Yes" to "are you thinking about ending your life?" is the answer that matters most.
+        level = RiskLevel.IMMINENT if scan.time else RiskLevel.ELEVATED
+        out.append(_Finding(level, ctx.asked, ("context:affirmed",)))
+    elif ctx.crisis_kind is not None and not any(f.level.rank >= 1 for f in findings):
+        # After a crisis the session stays watchful: nothing new is "none" for the rest of it.
+        out.append(_Finding(RiskLevel.LOW, ctx.crisis_kind, ("context:after_crisis",)))
+    return out
+
+
+@cache
+def _load_guard() -> SafetyGuard:
+    return SafetyGuard(Lexicon.load(), RiskModel.load(), Texts.load())

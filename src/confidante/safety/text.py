@@ -1,0 +1,46 @@
+"""Text handling shared by the lexicon, the model and the protocol: normalising, clauses, tokens.
+
+Everything here is deterministic and free of Python's ``hash()``, so the training script and the
+run-time model see exactly the same tokens on every machine.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
+_SPACES = re.compile(r"\s+")
+# Letters repeated three times or more ("sooooo") are squeezed to two, so spelling for emphasis
+# matches the same rules as plain spelling.
+_REPEATS = re.compile(r"([a-z])\1{2,}")
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# Clause boundaries: sentence ends, semicolons, line breaks and contrastive "but", so that
+# "I'm not suicidal, but I want to die" keeps the negation in its own clause.
+_CLAUSE = re.compile(r"[.!?;:\n\u2026]+|,?\s+\bbut\b\s+|,\s*(?:though|although|except)\b")
+_TRAILING = re.compile(r"[\s.!?,;:\u2026]+$")
+
+
+def normalise(text: str) -> str:
+    """Lower-case, fold apostrophes and accents, squeeze repeated letters and spaces."""
+    folded = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).lower()
+    folded = _REPEATS.sub(r"\1\1", folded)
+    return _SPACES.sub(" ", folded).strip()
+
+
+def clauses(normalised: str) -> list[str]:
+    """Split normalised text into clauses; negation and subjects are judged within one clause."""
+    return [c.strip(" ,") for c in _CLAUSE.split(normalised) if c.strip(" ,")]
+
+
+def tokens(normalised: str) -> list[str]:
+    """Word tokens of normalised text (letters, digits, one inner apostrophe)."""
+    return _TOKEN.findall(normalised)
+
+
+def normalise_sentence(sentence: str) -> str:
+    """The form of a sentence kept in a session's ``used`` set.
+
+    Lower-cased, whitespace collapsed, trailing punctuation stripped.
+    """
+    return _TRAILING.sub("", _SPACES.sub(" ", sentence.lower()).strip())
