@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 
-import click
 import typer
 
 from confidante.cli.chat import chat
@@ -33,13 +32,13 @@ def main() -> None:
     try:
         app()
     except ConfidanteError as err:
-        click.echo(f"Error: {err}", err=True)
+        typer.echo(f"Error: {err}", err=True)
         sys.exit(1)
     except Exception as err:
         if os.environ.get(DEBUG_ENV) == "1":
             raise
         # Only the type is named: an exception's message could quote user text.
-        click.echo(
+        typer.echo(
             f"Error: Confidante stopped on an unexpected {type(err).__name__}. Nothing was kept. "
             f"Run again with {DEBUG_ENV}=1 to see details, and report it without your messages.",
             err=True,

@@ -1,0 +1,1 @@
+"""Reviewed wording of the session and the terminal."""
