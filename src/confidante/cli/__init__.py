@@ -7,8 +7,11 @@ import sys
 
 import typer
 
+from confidante.cli.audit import audit
 from confidante.cli.chat import chat
+from confidante.cli.regulars import regulars
 from confidante.cli.replay import replay
+from confidante.cli.vault import vault_app
 from confidante.errors import ConfidanteError
 
 #: Set to 1 to see the full traceback of an unexpected error (it may show what was said).
@@ -25,6 +28,9 @@ app = typer.Typer(
 )
 app.command()(chat)
 app.command()(replay)
+app.add_typer(vault_app, name="vault")
+app.command()(regulars)
+app.command()(audit)
 
 
 def main() -> None:
