@@ -43,7 +43,7 @@ HEAVY = frozenset(
     {"ashamed", "guilty", "hurt", "lonely", "afraid", "overwhelmed", "exhausted", "sad", "stuck"}
 )
 #: Feelings that are good news: their wording differs ("positive" angle).
-POSITIVE = frozenset({"hopeful", "relieved", "grateful"})
+POSITIVE = frozenset({"hopeful", "relieved", "grateful", "happy", "proud", "excited"})
 #: Topics where being heard without judgement matters most.
 TENDER = frozenset({"self_worth", "grief", "loneliness"})
 
@@ -59,8 +59,11 @@ class Policy:
     def opening(self, state: SessionState, rng: random.Random) -> Plan:
         """The invitation to talk; a regular hears what they left off with last time."""
         del rng
-        if state.continuity:
-            return Plan(Move.OPEN, {"continuity": state.continuity}, ("open.continuity",))
+        note = " ".join((state.continuity or "").split())
+        if note:
+            # the note is the person's own words, said back whole as its own sentence(s)
+            note = note[0].upper() + note[1:] + ("" if note[-1] in ".?!" else ".")
+            return Plan(Move.OPEN, {"continuity": note}, ("open.continuity",))
         return Plan(Move.OPEN, {}, ("open.invite",))
 
     def time_cue(self, minutes_left: int, state: SessionState, rng: random.Random) -> Plan:
@@ -98,12 +101,18 @@ class Policy:
         topic = u.topics[0] if u.topics else None
         reasons: list[str] = []
 
+        def fresh(move: Move) -> bool:
+            # no move three times running
+            return mem.moves[-2:] != (move, move)
+
         if u.asks_advice:
             if helpful_ok:
                 return self._helpful(u, mem, ("advice.asked",))
             reasons.append("advice.deferred")
             if question_ok:
-                return Plan(Move.OPEN_QUESTION, {"angle": "advice"}, ("advice.deferred",))
+                return Plan(Move.OPEN_QUESTION, {"angle": "advice"}, tuple(reasons))
+            if mem.last is not Move.VALIDATE:
+                return Plan(Move.VALIDATE, {"angle": "advice"}, tuple(reasons))
 
         if n >= SUMMARY_EVERY - 2 and mem.since(Move.SUMMARIZE) >= SUMMARY_EVERY:
             slots = self._summary_slots(mem, "midway")
@@ -112,7 +121,7 @@ class Policy:
 
         if u.words >= UNLOADING_WORDS:
             reasons.append("unloading")
-            if feeling:
+            if feeling and fresh(Move.REFLECT_FEELING):
                 slots = {"feeling": feeling, "length": "short"}
                 if feeling in POSITIVE:
                     slots["angle"] = "positive"
@@ -123,8 +132,7 @@ class Policy:
         candidates: list[tuple[float, Plan]] = []
 
         def add(weight: float, plan: Plan) -> None:
-            # no move three times running, whatever its weight
-            if mem.moves[-2:] != (plan.move, plan.move):
+            if fresh(plan.move):
                 candidates.append((weight, plan))
 
         tone = {"angle": "positive"} if feeling in POSITIVE else {}

@@ -1,0 +1,179 @@
+"""The policy holds its counselling targets over any conversation (property tests)."""
+
+from __future__ import annotations
+
+import random
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from confidante.conversation import (
+    Assessment,
+    Message,
+    Move,
+    Role,
+    SessionState,
+    Turn,
+    Understanding,
+)
+from confidante.listening import Policy
+from confidante.listening.memory import COMPLEX, Memory
+from confidante.listening.plan import Plan
+from confidante.voices.base import VoiceContext
+from confidante.voices.phrasebook import Phrasebook, normalise, sentences
+
+RULE_ID = re.compile(r"^[a-z_]+(?:\.[a-z_]+)*$")
+FEELINGS = ["lonely", "hurt", "angry", "ashamed", "hopeful", "exhausted", "grateful"]
+TOPICS = ["partner", "work", "money", "grief", "self_worth", "children"]
+PEOPLE = ["your wife", "your son", "your boss", "the job", "your mother"]
+
+understandings = st.builds(
+    Understanding,
+    feelings=st.lists(st.sampled_from(FEELINGS), max_size=2, unique=True).map(tuple),
+    topics=st.lists(st.sampled_from(TOPICS), max_size=2, unique=True).map(tuple),
+    people=st.lists(st.sampled_from(PEOPLE), max_size=2, unique=True).map(tuple),
+    clause=st.sampled_from([None, "your wife ignores you", "you lost your job last week"]),
+    asks_advice=st.sampled_from([False, False, False, True]),
+    is_question=st.booleans(),
+    words=st.integers(min_value=1, max_value=120),
+)
+
+
+def _run(us: list[Understanding], seed: int) -> tuple[SessionState, list[Plan]]:
+    policy = Policy()
+    rng = random.Random(seed)
+    state = SessionState(minutes=60, locale="en_US", started_at=0.0)
+    plans = []
+    for u in us:
+        plan = policy.choose(u, state, rng)
+        plans.append(plan)
+        said = Message(Role.PERSON, "...", 0.0)
+        reply = Message(Role.LISTENER, "...", 0.0)
+        state.turns.append(Turn(said, reply, plan.move, Assessment(), u, plan.reasons))
+    return state, plans
+
+
+def _state_after(moves: list[Move], u: Understanding) -> SessionState:
+    """A session whose earlier replies made ``moves`` to messages understood as ``u``."""
+    state = SessionState(minutes=60, locale="en_US", started_at=0.0)
+    msg = Message(Role.PERSON, "...", 0.0)
+    state.turns += [Turn(msg, msg, m, Assessment(), u, (COMPLEX,)) for m in moves]
+    return state
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(understandings, min_size=1, max_size=40), st.integers(0, 10_000))
+def test_targets_hold_after_every_reply(us: list[Understanding], seed: int) -> None:
+    state, plans = _run(us, seed)
+    for n in range(1, len(plans) + 1):
+        moves = [p.move for p in plans[:n]]
+        reflections = sum(m.is_reflection for m in moves)
+        questions = sum(m.is_question for m in moves)
+        assert reflections >= 2 * questions
+        complex_ = sum(COMPLEX in p.reasons for p in plans[:n] if p.move.is_reflection)
+        assert reflections == 0 or complex_ * 2 > reflections
+        assert sum(m is Move.HELPFUL_COMMENT for m in moves) * 6 <= n
+    for a, b in zip(plans, plans[1:], strict=False):
+        assert not (a.move.is_question and b.move.is_question)
+    helpful_at = [i for i, p in enumerate(plans) if p.move is Move.HELPFUL_COMMENT]
+    assert all(b - a >= 6 for a, b in zip(helpful_at, helpful_at[1:], strict=False))
+    for i in range(2, len(plans)):
+        assert not plans[i].move == plans[i - 1].move == plans[i - 2].move
+    assert len(Memory.of(state).moves) == len(plans)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(understandings, min_size=1, max_size=30), st.integers(0, 10_000))
+def test_plans_carry_rule_ids_and_the_slots_their_move_needs(
+    us: list[Understanding], seed: int
+) -> None:
+    _, plans = _run(us, seed)
+    for plan, u in zip(plans, us, strict=True):
+        assert plan.reasons and all(RULE_ID.match(r) for r in plan.reasons)
+        assert plan.fixed is None
+        if plan.move is Move.REFLECT_FEELING:
+            assert plan.slots["feeling"] in u.feelings
+        if plan.move is Move.REFLECT_CONTENT:
+            assert plan.slots["clause"] == u.clause
+        if plan.slots.get("length") == "short":
+            assert "unloading" in plan.reasons
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(understandings, min_size=20, max_size=40), st.integers(0, 10_000))
+def test_the_phrasebook_says_every_plan_without_repeating_a_sentence(
+    us: list[Understanding], seed: int
+) -> None:
+    state, plans = _run(us, seed)
+    policy, book = Policy(), Phrasebook.load()
+    rng = random.Random(seed)
+    ctx = VoiceContext(rng=rng)
+    extra = [policy.opening(state, rng), policy.time_cue(10, state, rng)]
+    extra += [policy.summary(state, rng), policy.close(state, rng)]
+    seen: set[str] = set()
+    for plan in [*plans, *extra]:
+        for s in sentences("".join(book.say(plan, ctx))):
+            assert normalise(s) not in seen
+            seen.add(normalise(s))
+
+
+def test_advice_asked_early_is_met_with_a_question_then_a_comment_later() -> None:
+    asks = Understanding(asks_advice=True, is_question=True, words=5, topics=("work",))
+    talk = Understanding(feelings=("hurt",), clause="your boss shouts at you", words=12)
+    _, plans = _run([asks], 1)
+    assert plans[0].move is Move.VALIDATE and plans[0].slots["angle"] == "advice"
+    assert "advice.deferred" in plans[0].reasons
+    state = _state_after([Move.REFLECT_FEELING, Move.REFLECT_FEELING], talk)
+    plan = Policy().choose(asks, state, random.Random(1))
+    assert plan.move is Move.OPEN_QUESTION and plan.slots["angle"] == "advice"
+    assert "advice.deferred" in plan.reasons
+    _, plans = _run([talk] * 7 + [asks], 1)
+    assert plans[-1].move is Move.HELPFUL_COMMENT and "advice.asked" in plans[-1].reasons
+    assert plans[-1].slots.get("angle") == "work"
+
+
+def test_unloading_gets_a_short_reply() -> None:
+    long = Understanding(feelings=("overwhelmed",), clause="everything is falling apart", words=90)
+    _, plans = _run([long], 3)
+    assert plans[0].slots.get("length") == "short" and "unloading" in plans[0].reasons
+
+
+def test_someone_mentioned_earlier_is_called_back() -> None:
+    first = Understanding(people=("your daughter",), topics=("children",), words=10)
+    later = Understanding(feelings=("exhausted",), clause="work never stops", words=8)
+    for seed in range(40):
+        _, plans = _run([first, *[later] * 11], seed)
+        if any("question.callback" in p.reasons for p in plans):
+            callback = next(p for p in plans if "question.callback" in p.reasons)
+            assert callback.slots["earlier"] == "your daughter"
+            return
+    raise AssertionError("no callback to an earlier person in 40 seeded conversations")
+
+
+def test_summary_names_people_topics_and_feelings_in_plain_words() -> None:
+    us = [
+        Understanding(feelings=("lonely",), topics=("partner",), people=("your wife",), words=9),
+        Understanding(feelings=("hurt",), topics=("children",), people=("your son",), words=9),
+    ]
+    state, _ = _run(us, 2)
+    plan = Policy().summary(state, random.Random(1))
+    assert plan.move is Move.SUMMARIZE
+    assert plan.slots["people"] == "your wife and your son"
+    assert plan.slots["topics"] == "your relationship and your children"
+    assert plan.slots["feelings"] == "lonely and hurt"
+
+
+def test_opening_uses_the_continuity_note_of_a_regular() -> None:
+    state = SessionState(minutes=60, locale="en_US", started_at=0.0, continuity="your exams")
+    plan = Policy().opening(state, random.Random(1))
+    assert plan.move is Move.OPEN and plan.slots["continuity"] == "Your exams."
+    state.continuity = None
+    assert "continuity" not in Policy().opening(state, random.Random(1)).slots
+
+
+def test_time_cue_and_close() -> None:
+    state = SessionState(minutes=60, locale="en_US", started_at=0.0)
+    rng = random.Random(1)
+    assert Policy().time_cue(5, state, rng) == Plan(Move.TIME_CUE, {"minutes": "5"}, ("time.cue",))
+    assert Policy().close(state, rng).move is Move.CLOSE
