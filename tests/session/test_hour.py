@@ -167,7 +167,8 @@ def test_memory_draft_holds_summary_feelings_and_topics(listener: Listener) -> N
     session.open()
     for text in VENTING[:4]:
         session.respond(text)
-    summary = session.summary()
+    session.summary()
     draft = session.memory_draft()
-    assert draft.note == summary.text
-    assert draft.topics  # the marriage was heard as a topic
+    assert draft.note.startswith("Last time you talked about your wife")
+    assert "partner" in draft.topics  # the marriage was heard as a topic
+    assert draft.feelings

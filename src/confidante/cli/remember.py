@@ -54,7 +54,7 @@ def offer_to_remember(
     if not note:
         term.say(prompt("remember.nothing"))
         return
-    themes = [*draft.feelings, *draft.topics]
+    themes = [*draft.feelings, *(t.replace("_", " ") for t in draft.topics)]
     keep_themes = bool(themes) and _yes(
         term.ask(prompt("remember.themes", themes=", ".join(themes)) + " ")
     )

@@ -82,7 +82,6 @@ class Session:
         self._rng = rng
         self._cue_minutes = sorted({m for m in cue_minutes if 0 < m < minutes}, reverse=True)
         self._max_chars = max_message_chars
-        self._last_summary: str | None = None  # the summary's words, for a regular's note
         self.state = state or SessionState(
             minutes=minutes, locale=locale, started_at=clock.now(), continuity=continuity
         )
@@ -199,12 +198,21 @@ class Session:
         self._require_open()
         feelings: dict[str, None] = {}
         topics: dict[str, None] = {}
+        people: dict[str, None] = {}
         for turn in self.state.turns:
+            if turn.assessment.is_crisis:
+                continue  # a crisis is never written into a note by default
             feelings.update(dict.fromkeys(turn.understanding.feelings))
             topics.update(dict.fromkeys(turn.understanding.topics))
-        summaries = [t.reply.text for t in self.state.turns if t.move is Move.SUMMARIZE]
-        note = self._last_summary or (summaries[-1] if summaries else "")
-        return MemoryDraft(note=note, feelings=tuple(feelings)[:6], topics=tuple(topics)[:6])
+            people.update(dict.fromkeys(turn.understanding.people))
+        things = list(people)[:4] or [t.replace("_", " ") for t in list(topics)[:3]]
+        parts = []
+        if things:
+            parts.append(prompt("note.about", things=_join(things)))
+        if feelings:
+            parts.append(prompt("note.felt", feelings=_join(list(feelings)[:3])))
+        return MemoryDraft(note=" ".join(parts), feelings=tuple(feelings)[:6],
+                           topics=tuple(topics)[:6])
 
     def set_relief_after(self, score: int | None) -> None:
         """Record the 0-10 check after the hour (``None``: skipped)."""
@@ -255,8 +263,6 @@ class Session:
         for sentence in _SENTENCE_END.split(text):
             if sentence:
                 self.state.used_sentences.add(normalise_sentence(sentence))
-        if plan.move is Move.SUMMARIZE:
-            self._last_summary = text
         return text
 
     def _with_reminder(self, text: str, now: float) -> tuple[str, bool]:
@@ -299,8 +305,14 @@ class Session:
         self.state.turns.clear()
         self.state.used_sentences.clear()
         self.state.continuity = None
-        self._last_summary = None
         self.state.phase = Phase.CLOSED
+
+
+def _join(words: list[str]) -> str:
+    """ "a", "a and b", "a, b and c" """
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {prompt('note.and')} {words[-1]}"
 
 
 def _checked_score(score: int | None) -> int | None:
