@@ -1,0 +1,273 @@
+"""The session API over HTTP: start, talk, time, the close, being remembered, quick exit.
+
+The flow is the terminal's: ``POST /api/sessions`` (the AI notice) -> ``/start`` (the 0-10
+check, then the invitation) -> ``/messages``* -> ``/summary`` -> [``/remember``] -> ``/close``
+(the 0-10 check again, the goodbye). Every call after the first sends the token as
+``Authorization: Bearer``; tokens never go in URLs, which end up in logs.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from anyio import to_thread
+from fastapi import APIRouter, Body, Depends, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials
+
+from confidante.conversation import Reply
+from confidante.errors import InputError
+from confidante.server.desk import Live, input_problem, session_id
+from confidante.server.problems import Problem
+from confidante.server.regulars import create_note, open_note, update_note
+from confidante.server.schemas import (
+    Closed,
+    Created,
+    Cue,
+    Draft,
+    ErrorBody,
+    NewSession,
+    ReliefIn,
+    Remembered,
+    RememberIn,
+    ReplyOut,
+    Say,
+    Status,
+    Summary,
+    TimeOut,
+    Turn,
+)
+from confidante.server.services import Services, Stopwatch, bearer_scheme, services, token_of
+
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
+Shared = Annotated[Services, Depends(services)]
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody, "description": why}
+    for code, why in (
+        (400, "A message or note it cannot take (empty, binary)."),
+        (401, "No session token, or a malformed one."),
+        (404, "No open session for this token (ended, expired or never was)."),
+        (409, "The session is busy with another message; send again."),
+        (413, "The request or message is too large."),
+        (422, "The body is not in the shape this endpoint takes."),
+        (429, "Too many requests; see Retry-After."),
+    )
+}
+
+router = APIRouter(prefix="/api", tags=["sessions"], responses=_ERRORS)
+
+
+def _locale(raw: str | None) -> str | None:
+    """A browser's ``en-GB`` as ``en_GB``."""
+    if not raw:
+        return None
+    lang, _, region = raw.replace("-", "_").partition("_")
+    return f"{lang.lower()}_{region.upper()}" if region else lang.lower()
+
+
+async def answer(s: Services, token: str | None, text: str, channel: str) -> Turn:
+    """One turn for any channel: size, rate, then the session's reply; counted in metrics."""
+    s.check_length(text)
+    s.limit(s.turns, session_id(token))
+    watch = Stopwatch()
+
+    def respond(live: Live) -> tuple[Reply, TimeOut]:
+        try:
+            reply = live.session.respond(text)
+        except InputError as err:
+            raise input_problem(err) from None
+        return reply, TimeOut.of(live.session)
+
+    (reply, time), _ = await s.desk.act(token, respond)
+    s.metrics.turn(channel, watch.seconds())
+    s.metrics.replied(reply)
+    return Turn(reply=ReplyOut.of(reply), time=time)
+
+
+async def due_cue(s: Services, token: str | None) -> Cue:
+    """A time cue if one is due now (for pages and sockets that tick while the person is quiet)."""
+
+    def cue(live: Live) -> tuple[Reply | None, TimeOut]:
+        return live.session.due_cue(), TimeOut.of(live.session)
+
+    (reply, time), _ = await s.desk.act(token, cue)
+    if reply is not None:
+        s.metrics.replied(reply)
+    return Cue(reply=ReplyOut.of(reply) if reply else None, time=time)
+
+
+@router.post("/sessions", status_code=201, response_model=Created)
+async def create_session(
+    request: Request, s: Shared, body: Annotated[NewSession | None, Body()] = None
+) -> Created:
+    """Start a session: returns its token and the AI notice. Keep the token in memory only."""
+    s.limit(s.creates, s.address_key(request))
+    body = body or NewSession()
+    continuity = handle = None
+    if body.regular is not None:
+        login = body.regular
+        record = await to_thread.run_sync(
+            open_note, s.settings, login.handle, login.passphrase, limiter=s.vault_slots
+        )
+        continuity, handle = record.note, record.handle
+
+    def notice(live: Live) -> tuple[Reply, TimeOut, int]:
+        return live.session.disclosure(), TimeOut.of(live.session), live.session.state.minutes
+
+    token, (reply, time, minutes) = await s.desk.start(
+        notice,
+        minutes=body.minutes,
+        locale=_locale(body.locale),
+        continuity=continuity,
+        regular=handle,
+    )
+    s.metrics.sessions_started.inc()
+    return Created(
+        token=token,
+        notice=ReplyOut.of(reply),
+        welcome_back=handle is not None,
+        minutes=minutes,
+        time=time,
+    )
+
+
+@router.get("/session", response_model=Status)
+async def session_status(s: Shared, auth: Bearer) -> Status:
+    """The session's phase and how much time is left."""
+
+    def status(live: Live) -> Status:
+        return Status(phase=live.session.state.phase.value, time=TimeOut.of(live.session))
+
+    found, _ = await s.desk.act(token_of(auth), status)
+    return found
+
+
+@router.post("/session/start", response_model=Turn)
+async def start(s: Shared, auth: Bearer, body: ReliefIn) -> Turn:
+    """Record the 0-10 check before the hour (null skips) and get the invitation to talk."""
+
+    def begin(live: Live) -> tuple[Reply, TimeOut]:
+        live.session.set_relief_before(body.relief)
+        return live.session.open(), TimeOut.of(live.session)
+
+    (reply, time), _ = await s.desk.act(token_of(auth), begin)
+    s.metrics.replied(reply)
+    return Turn(reply=ReplyOut.of(reply), time=time)
+
+
+@router.post("/session/messages", response_model=Turn)
+async def say(s: Shared, auth: Bearer, body: Say) -> Turn:
+    """Send one message and get the listener's reply (the WebSocket does the same)."""
+    return await answer(s, token_of(auth), body.text, "http")
+
+
+@router.post("/session/cue", response_model=Cue)
+async def cue(s: Shared, auth: Bearer) -> Cue:
+    """A time cue if one is due now, else null; for clients that tick while the person is quiet."""
+    return await due_cue(s, token_of(auth))
+
+
+@router.post("/session/summary", response_model=Summary)
+async def summary(s: Shared, auth: Bearer) -> Summary:
+    """A brief summary of what was heard; begins the close and offers a note to keep."""
+
+    def summarise(live: Live) -> tuple[Reply, Summary]:
+        session = live.session
+        spoken = bool(session.state.turns)
+        reply = session.summary()
+        live.summary = reply.text
+        draft = session.memory_draft()
+        # Session keeps its summary only in memory; the desk sealed ours beside the state.
+        note = live.summary or draft.note
+        offered = (
+            Draft(note=note, feelings=list(draft.feelings), topics=list(draft.topics))
+            if spoken and note
+            else None
+        )
+        found = Summary(reply=ReplyOut.of(reply), draft=offered, regular=live.regular is not None)
+        return reply, found
+
+    (reply, found), _ = await s.desk.act(token_of(auth), summarise)
+    s.metrics.replied(reply)
+    return found
+
+
+@router.post("/session/remember", response_model=Remembered)
+async def remember(s: Shared, auth: Bearer, body: RememberIn) -> Remembered:
+    """Keep the note the person approved, sealed under their passphrase (or a recovery phrase)."""
+    note = body.note.strip()
+    if not note:
+        raise Problem(400, "nothing_to_keep")
+
+    def read(live: Live) -> tuple[tuple[str, ...], tuple[str, ...], str | None]:
+        draft = live.session.memory_draft()
+        return draft.feelings, draft.topics, live.regular
+
+    (feelings, topics, handle), _ = await s.desk.act(token_of(auth), read)
+    if not body.keep_themes:
+        feelings, topics = (), ()
+    if handle is not None:
+        if not body.passphrase:
+            raise Problem(400, "passphrase_needed")
+        return await to_thread.run_sync(
+            update_note, s.settings, handle, body.passphrase, note, feelings, topics,
+            limiter=s.vault_slots,
+        )
+    return await to_thread.run_sync(
+        create_note, s.settings, note, feelings, topics, body.passphrase or None,
+        limiter=s.vault_slots,
+    )
+
+
+@router.post("/session/close", response_model=Closed)
+async def close(s: Shared, auth: Bearer, body: ReliefIn) -> Closed:
+    """Record the 0-10 check after the hour and say goodbye; the session is then deleted."""
+    token = token_of(auth)
+
+    def finish(live: Live) -> Reply:
+        live.session.set_relief_after(body.relief)
+        return live.session.close()
+
+    reply, _ = await s.desk.act(token, finish)
+    s.turns.forget(session_id(token))
+    s.metrics.replied(reply)
+    s.metrics.ended("close")
+    return Closed(reply=ReplyOut.of(reply))
+
+
+@router.delete("/session", status_code=204, response_class=Response)
+async def quick_exit(s: Shared, auth: Bearer) -> Response:
+    """Quick exit: delete the session now, saying nothing. Its sealed state becomes unreadable."""
+    token = token_of(auth)
+    if not await s.desk.drop(token):
+        raise Problem(404, "no_session")
+    s.turns.forget(session_id(token))
+    s.metrics.ended("exit")
+    return Response(status_code=204)
+
+
+@router.post(
+    "/session/exit",
+    status_code=204,
+    response_class=Response,
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {"text/plain": {"schema": {"type": "string", "maxLength": 200}}},
+        }
+    },
+)
+async def quick_exit_beacon(request: Request, s: Shared) -> Response:
+    """Quick exit for ``navigator.sendBeacon``, which cannot set headers: the token is the body.
+
+    Always 204, whether or not there was a session, so it tells nothing to whoever sends it.
+    """
+    raw = (await request.body())[:200].decode("utf-8", errors="replace").strip()
+    try:
+        if raw and await s.desk.drop(raw):
+            s.turns.forget(session_id(raw))
+            s.metrics.ended("exit")
+    except Problem:
+        pass  # a malformed token: nothing to drop, and nothing to say about it
+    return Response(status_code=204)
+

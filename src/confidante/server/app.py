@@ -1,0 +1,115 @@
+"""``create_app``: the FastAPI app over one shared listener; nothing is made at import time.
+
+Routes (all errors in one JSON shape, ``{"ok": false, "error", "status"}``):
+
+* ``/`` the web page, ``/weather`` the neutral quick-exit page, ``/static/*`` their files;
+* ``/api/sessions`` and ``/api/session/*`` the session API, ``/api/session/stream`` its WebSocket;
+* ``/v1/models`` and ``/v1/chat/completions`` for OpenAI clients;
+* ``/healthz``, ``/metrics`` (Prometheus; counts and timings only), ``/openapi.json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+from confidante import __version__
+from confidante.listener import Listener
+from confidante.server import api, completions, stream
+from confidante.server.desk import Desk
+from confidante.server.limits import Limits
+from confidante.server.metrics import PROMETHEUS_CONTENT_TYPE
+from confidante.server.middleware import BodyLimit, RequestLog, SecurityHeaders, Shield
+from confidante.server.pages import pages_router
+from confidante.server.problems import INTERNAL, error_response, install, message
+from confidante.server.schemas import Health
+from confidante.server.services import Services, services
+from confidante.server.store import SessionStore, store_for
+from confidante.session.clock import Clock, WallClock
+from confidante.settings import Settings
+
+_DESCRIPTION = (
+    "Confidante listens for an hour, then forgets. It is an AI, not a therapist and not a person. "
+    "Start a session with POST /api/sessions and send its token as Authorization: Bearer."
+)
+
+
+def create_app(
+    settings: Settings,
+    listener: Listener | None = None,
+    *,
+    clock: Clock | None = None,
+    store: SessionStore | None = None,
+    limits: Limits | None = None,
+    log_requests: bool = False,
+) -> FastAPI:
+    """The app for ``settings``; pass ``listener``, ``clock``, ``store`` or ``limits`` in tests.
+
+    The clock defaults to wall-clock time because session state may move between replicas.
+    """
+    limits = limits or Limits()
+    listener = listener or Listener.default(settings)
+    store = store or store_for(settings.redis_url)
+    desk = Desk(listener, store, clock or WallClock(), idle_seconds=limits.idle_seconds)
+    shared = Services(settings=settings, listener=listener, desk=desk, limits=limits)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await store.aclose()
+
+    app = FastAPI(
+        title="Confidante",
+        version=__version__,
+        description=_DESCRIPTION,
+        # Swagger UI and ReDoc load scripts from a CDN: no third-party assets, so only the schema.
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.services = shared
+    install(app)
+
+    async def on_crash(_request: Request, _exc: Exception) -> Response:
+        return error_response(500, INTERNAL)
+
+    app.add_exception_handler(Exception, on_crash)
+
+    app.include_router(api.router)
+    app.include_router(stream.router)
+    app.include_router(completions.router)
+    app.include_router(pages_router())
+
+    @app.get("/healthz", response_model=Health, tags=["operations"])
+    async def healthz(request: Request) -> Response:
+        """Liveness and whether the session store answers (503 when it does not)."""
+        s = services(request)
+        up = await s.desk.store.ping()
+        text = message("health.ok") if up else message("errors.unavailable")
+        body = Health(ok=up, store=s.desk.store.name, text=text)
+        return JSONResponse(body.model_dump(), status_code=200 if up else 503)
+
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        response_class=Response,
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    )
+    async def metrics(request: Request) -> Response:
+        """Prometheus metrics: counts and timings only, never text or tokens."""
+        s = services(request)
+        body = s.metrics.render(await s.desk.store.count())
+        return Response(body, media_type=PROMETHEUS_CONTENT_TYPE)
+
+    # Added innermost first: the shield sits just inside the headers, so its 500 gets them too.
+    def body_limit(path: str) -> int:
+        return limits.completions_body_bytes if path.startswith("/v1/") else limits.body_bytes
+
+    app.add_middleware(BodyLimit, limit_for=body_limit)
+    app.add_middleware(Shield)
+    app.add_middleware(RequestLog, metrics=shared.metrics, log=log_requests)
+    app.add_middleware(SecurityHeaders)
+    return app

@@ -1,0 +1,91 @@
+"""Prometheus metrics: counts and timings only, never text, tokens, ids or addresses.
+
+Every label takes its value from a closed set (a move's name, a risk level, a channel), so
+nothing a person types can reach ``/metrics``. Each app has its own registry, so several apps in
+one process (tests, the benchmark) never share or clash.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CONTENT_TYPE_LATEST as PROMETHEUS_CONTENT_TYPE
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from confidante.conversation import Move, Reply, RiskLevel
+
+__all__ = ["PROMETHEUS_CONTENT_TYPE", "Metrics"]
+
+CHANNELS = ("http", "websocket", "openai")
+ENDINGS = ("close", "exit")
+_TURN_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class Metrics:
+    """The app's counters, gauges and histograms in a registry of its own."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.turn_seconds = Histogram(
+            "confidante_turn_seconds",
+            "Time to answer one message, by channel.",
+            ["channel"],
+            buckets=_TURN_BUCKETS,
+            registry=r,
+        )
+        self.sessions_open = Gauge(
+            "confidante_sessions_open", "Sessions open now in the session store.", registry=r
+        )
+        self.sessions_started = Counter(
+            "confidante_sessions_started", "Sessions started.", registry=r
+        )
+        self.sessions_ended = Counter(
+            "confidante_sessions_ended", "Sessions ended, by how (close or quick exit).",
+            ["how"], registry=r,
+        )
+        self.moves = Counter(
+            "confidante_moves", "Listener replies, by move.", ["move"], registry=r
+        )
+        self.referrals = Counter(
+            "confidante_crisis_referrals",
+            "Crisis protocol replies (with human help), by risk level.",
+            ["level"],
+            registry=r,
+        )
+        self.errors = Counter(
+            "confidante_errors", "Error responses, by status code.", ["status"], registry=r
+        )
+        # Known label values are created up front so dashboards see zeros, not gaps.
+        for channel in CHANNELS:
+            self.turn_seconds.labels(channel=channel)
+        for move in Move:
+            self.moves.labels(move=move.value)
+        for level in (RiskLevel.ELEVATED, RiskLevel.IMMINENT):
+            self.referrals.labels(level=level.value)
+        for how in ENDINGS:
+            self.sessions_ended.labels(how=how)
+
+    def replied(self, reply: Reply) -> None:
+        """Count one reply by its move, and a crisis referral by its level."""
+        self.moves.labels(move=Move(reply.move).value).inc()
+        if reply.move is Move.CRISIS:
+            self.referrals.labels(level=RiskLevel(reply.risk).value).inc()
+
+    def turn(self, channel: str, seconds: float) -> None:
+        """Record how long one turn took on ``channel``."""
+        if channel in CHANNELS:
+            self.turn_seconds.labels(channel=channel).observe(seconds)
+
+    def ended(self, how: str) -> None:
+        """Count a session that ended by ``how`` (close or exit)."""
+        if how in ENDINGS:
+            self.sessions_ended.labels(how=how).inc()
+
+    def error(self, status: int) -> None:
+        """Count an error response by its status code."""
+        if 400 <= status < 600:
+            self.errors.labels(status=str(status)).inc()
+
+    def render(self, open_sessions: int) -> bytes:
+        """The exposition text, with the open-sessions gauge set just before."""
+        self.sessions_open.set(open_sessions)
+        return generate_latest(self.registry)

@@ -1,0 +1,87 @@
+"""What every route of one app shares: settings, the listener, the desk, limits and metrics.
+
+One ``Services`` is made by ``create_app`` and hung on ``app.state``; routes reach it through
+the ``services`` dependency, so nothing lives in module globals.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from anyio import CapacityLimiter
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.requests import HTTPConnection
+
+from confidante.listener import Listener
+from confidante.server.desk import Desk
+from confidante.server.limits import AddressKeys, Limits, RateLimiter, retry_after
+from confidante.server.metrics import Metrics
+from confidante.server.problems import Problem
+from confidante.settings import Settings
+
+#: Declares the Bearer scheme in the OpenAPI schema; a missing or odd header gives None (-> 401).
+bearer_scheme = HTTPBearer(
+    auto_error=False, description="The session token from POST /api/sessions."
+)
+
+
+@dataclass
+class Services:
+    """The shared parts of one app."""
+
+    settings: Settings
+    listener: Listener
+    desk: Desk
+    limits: Limits
+    metrics: Metrics = field(default_factory=Metrics)
+    addresses: AddressKeys = field(default_factory=AddressKeys)
+    creates: RateLimiter = field(init=False)
+    turns: RateLimiter = field(init=False)
+    completions: RateLimiter = field(init=False)
+    # Each Argon2id stretch takes 64 MiB: a few at a time, so a burst cannot exhaust memory.
+    vault_slots: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(2))
+
+    def __post_init__(self) -> None:
+        self.creates = RateLimiter(self.limits.creates)
+        self.turns = RateLimiter(self.limits.turns)
+        self.completions = RateLimiter(self.limits.completions)
+
+    def limit(self, limiter: RateLimiter, key: str) -> None:
+        """Take a token from ``limiter`` for ``key``, or raise 429 with Retry-After."""
+        wait = limiter.take(key)
+        if wait > 0:
+            seconds = retry_after(wait)
+            raise Problem(429, "rate", headers={"Retry-After": str(seconds)}, seconds=seconds)
+
+    def address_key(self, conn: HTTPConnection) -> str:
+        """An opaque per-process key for the client's address (for rate limits only)."""
+        return self.addresses.of(conn.client.host if conn.client else None)
+
+    def check_length(self, text: str) -> None:
+        """413 when a message is longer than the settings allow."""
+        limit = self.settings.max_message_chars
+        if len(text.strip()) > limit:
+            raise Problem(413, "too_long", limit=limit)
+
+
+def services(conn: HTTPConnection) -> Services:
+    """The app's Services (a FastAPI dependency)."""
+    found: Services = conn.app.state.services
+    return found
+
+
+def token_of(credentials: HTTPAuthorizationCredentials | None) -> str | None:
+    """The bearer token, if a well-formed Authorization header carried one."""
+    return credentials.credentials if credentials is not None else None
+
+
+class Stopwatch:
+    """Seconds since it was made (for the turn latency histogram)."""
+
+    def __init__(self) -> None:
+        self._begun = time.perf_counter()
+
+    def seconds(self) -> float:
+        """Seconds elapsed."""
+        return time.perf_counter() - self._begun
