@@ -35,8 +35,6 @@ class ChatLoop:
         """The whole hour; Ctrl-C and Ctrl-D lead to a graceful close, never a traceback."""
         try:
             self._say(self.session.disclosure().text)
-            if self.regular is not None:
-                self.term.say(prompt("remember.welcome_back"))
             self.session.set_relief_before(self._ask_relief(prompt("relief.before")))
             self._say(self.session.open().text)
             self._listen()
