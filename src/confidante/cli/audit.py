@@ -6,10 +6,9 @@ import json
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
-from confidante.cli.vault import say
+from confidante.cli.vault import fail, say
 from confidante.errors import ConfidanteError
 from confidante.paths import user_dir
 from confidante.vault import audit_dir
@@ -70,7 +69,7 @@ def audit(
             expected_text=tuple(expect_text) if expect_text else DEFAULT_EXPECTED_TEXT,
         )
     except ConfidanteError as err:
-        raise click.ClickException(str(err)) from None
+        raise fail(str(err)) from None
     if as_json:
         typer.echo(
             json.dumps(

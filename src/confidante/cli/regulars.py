@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-import click
 import typer
 
-from confidante.cli.vault import DatabaseUrl, open_vault, say
+from confidante.cli.vault import DatabaseUrl, fail, open_vault, say
 from confidante.errors import ConfidanteError
 
 
@@ -20,13 +19,13 @@ def regulars(
 
     Example:
 
-        confidante regulars --database-url postgresql+psycopg://confidante@db/confidante
+        confidante regulars --json
     """
     with open_vault(database_url) as vault:
         try:
             infos = vault.regulars()
         except ConfidanteError as err:
-            raise click.ClickException(str(err)) from None
+            raise fail(str(err)) from None
     if as_json:
         rows = [
             {
@@ -42,23 +41,21 @@ def regulars(
     if not infos:
         typer.echo(say("regulars.none"))
         return
-    typer.echo(
-        say(
-            "regulars.row",
-            handle=say("regulars.column_handle"),
-            visits=say("regulars.column_visits"),
-            first=say("regulars.column_first"),
-            last=say("regulars.column_last"),
-        )
+    header = say(
+        "regulars.row",
+        handle=say("regulars.column_handle"),
+        visits=say("regulars.column_visits"),
+        first=say("regulars.column_first"),
+        last=say("regulars.column_last"),
     )
+    typer.echo(header.rstrip())
     for info in infos:
-        typer.echo(
-            say(
-                "regulars.row",
-                handle=info.handle,
-                visits=info.visits,
-                first=info.first_month,
-                last=info.last_month,
-            )
+        row = say(
+            "regulars.row",
+            handle=info.handle,
+            visits=info.visits,
+            first=info.first_month,
+            last=info.last_month,
         )
+        typer.echo(row.rstrip())
     typer.echo(say("regulars.footer", count=len(infos)))

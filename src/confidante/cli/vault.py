@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from confidante.datafiles import load_toml, text_at
@@ -52,12 +51,22 @@ def say(key: str, /, **slots: object) -> str:
     return text.format(**slots) if slots else text
 
 
+def fail(message: str) -> typer.Exit:
+    """Print ``Error: message`` on stderr; raise the returned Exit to stop with status 1.
+
+    Typer vendors Click since 0.26, so a ``click.ClickException`` from the separate click package
+    would not be caught and shown; this is the same one line and status, through Typer's own API.
+    """
+    typer.echo(f"Error: {message}", err=True)
+    return typer.Exit(1)
+
+
 def open_vault(database_url: str | None) -> Vault:
     """The vault at ``database_url`` (or the default), with errors made one clear line."""
     try:
         return Vault(database_url or None)
     except ConfidanteError as err:
-        raise click.ClickException(str(err)) from None
+        raise fail(str(err)) from None
 
 
 def read_passphrase(from_stdin: bool) -> str:
@@ -65,7 +74,7 @@ def read_passphrase(from_stdin: bool) -> str:
     if from_stdin:
         line = sys.stdin.readline().rstrip("\r\n")
         if not line:
-            raise click.ClickException(say("vault.no_passphrase"))
+            raise fail(say("vault.no_passphrase"))
         return line
     answer: str = typer.prompt(say("vault.passphrase"), hide_input=True)
     return answer
@@ -86,7 +95,7 @@ def show(
         try:
             record = vault.open(handle, passphrase)
         except ConfidanteError as err:
-            raise click.ClickException(str(err)) from None
+            raise fail(str(err)) from None
     _print_record(record)
 
 
@@ -110,7 +119,7 @@ def edit(
             topics = _ask_list(say("vault.edit_topics"), record.topics)
             vault.update(handle, passphrase, note, feelings, topics, visit=False)
         except ConfidanteError as err:
-            raise click.ClickException(str(err)) from None
+            raise fail(str(err)) from None
     typer.echo(say("vault.saved"))
 
 
@@ -139,7 +148,7 @@ def export(
         try:
             data = vault.export(handle, passphrase)
         except ConfidanteError as err:
-            raise click.ClickException(str(err)) from None
+            raise fail(str(err)) from None
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if output is None:
         typer.echo(text, nl=False)
@@ -147,7 +156,7 @@ def export(
     try:
         fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise click.ClickException(say("vault.export_exists", path=output)) from None
+        raise fail(say("vault.export_exists", path=output)) from None
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         out.write(text)
     typer.echo(say("vault.exported", path=output), err=True)
@@ -173,7 +182,7 @@ def forget(
         try:
             vault.forget(handle, passphrase)
         except ConfidanteError as err:
-            raise click.ClickException(str(err)) from None
+            raise fail(str(err)) from None
     typer.echo(say("vault.forgotten"))
 
 
