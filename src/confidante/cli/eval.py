@@ -174,18 +174,20 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def _model_card() -> list[str]:
-    """Lines of the emotion model's card (markdown or JSON beside the model), if it has one."""
+    """The results table of the emotion model's card (the markdown beside the model), if any."""
     models = resources.files("confidante.listening").joinpath("models")
     lines: list[str] = []
     for entry in sorted(models.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".json") and "card" in entry.name:
-            card = json.loads(entry.read_text(encoding="utf-8"))
-            lines += [f"- {k}: {v}" for k, v in card.items() if not isinstance(v, dict | list)]
-        elif entry.name.endswith(".md"):
-            text = entry.read_text(encoding="utf-8")
-            lines += [
-                ln for ln in text.splitlines() if re.search(r"f1|accuracy|precision", ln, re.I)
-            ]
+        if not entry.name.lower().endswith(".md"):
+            continue
+        section = ""
+        for line in entry.read_text(encoding="utf-8").splitlines():
+            if line.startswith("#"):
+                section = line.lower()
+            elif "result" in section and line.startswith("|") and not line.startswith("|--"):
+                cells = [c.strip() for c in line.strip("|").split("|")]
+                if len(cells) == 2 and cells[0] != "metric":
+                    lines.append(f"- {cells[0]}: {cells[1]} ({entry.name})")
     return lines
 
 

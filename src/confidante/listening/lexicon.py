@@ -57,6 +57,8 @@ class Lexicon:
     fillers: re.Pattern[str]  # discourse markers to drop at a clause's start
     low_content: frozenset[str]  # clauses not worth reflecting ("i don't know")
     lower_first: frozenset[str]  # sentence-initial words that are not names
+    no_echo: re.Pattern[str]  # words the listener does not say back
+    question_openers: frozenset[str]  # a clause starting with one is a question
     list_joiner: str  # the word before the last item of a list ("and")
 
     @property
@@ -118,6 +120,8 @@ def load_lexicon() -> Lexicon:
             ),
             low_content=frozenset(data["low_content"]),
             lower_first=frozenset(data["lower_first"]),
+            no_echo=_words(list(data["no_echo"])),
+            question_openers=frozenset(data["question_openers"]),
             list_joiner=str(data["list_joiner"]),
         )
     except (KeyError, TypeError, re.error) as ex:

@@ -81,7 +81,10 @@ class Policy:
     def close(self, state: SessionState, rng: random.Random) -> Plan:
         """The goodbye."""
         del rng
-        slots = {"feeling": f} if (f := Memory.of(state).recent_feeling(3)) else {}
+        feeling = Memory.of(state).recent_feeling(3)
+        if feeling is None:
+            return Plan(Move.CLOSE, {}, ("close.goodbye",))
+        slots = {"feeling": feeling, **({"angle": "positive"} if feeling in POSITIVE else {})}
         return Plan(Move.CLOSE, slots, ("close.goodbye",))
 
     def choose(self, u: Understanding, state: SessionState, rng: random.Random) -> Plan:
@@ -136,27 +139,36 @@ class Policy:
                 candidates.append((weight, plan))
 
         tone = {"angle": "positive"} if feeling in POSITIVE else {}
+        persons = [p for p in u.people if self._lex.is_person(p)]
         if feeling:
             slots = {"feeling": feeling, **tone}
-            if u.people and rng.random() < 0.4:
-                slots["person"] = u.people[0]
+            if persons and rng.random() < 0.4:
+                slots["person"] = persons[0]
             elif topic and rng.random() < 0.3:
                 slots["topic"] = self._labels[topic]
             add(3.0, Plan(Move.REFLECT_FEELING, slots, (*reasons, "reflect.feeling", COMPLEX)))
         if u.clause and feeling:
             slots = {"clause": u.clause, "feeling": feeling, **tone}
             add(2.5, Plan(Move.REFLECT_CONTENT, slots, (*reasons, "reflect.meaning", COMPLEX)))
+        elif u.clause and (about := self._topic_of(u.clause)):
+            # what the content means for the part of life it is about: "Work seems to..."
+            slots = {"clause": u.clause, "angle": about}
+            add(2.5, Plan(Move.REFLECT_CONTENT, slots, (*reasons, "reflect.topic", COMPLEX)))
+        elif u.clause and (earlier := mem.recent_feeling(2)) and earlier not in POSITIVE:
+            # link the content to a feeling named a moment ago
+            slots = {"clause": u.clause, "feeling": earlier}
+            add(2.0, Plan(Move.REFLECT_CONTENT, slots, (*reasons, "reflect.linked", COMPLEX)))
         if u.clause and simple_ok:
             slots = {"clause": u.clause}
             add(1.5, Plan(Move.REFLECT_CONTENT, slots, (*reasons, "reflect.content", SIMPLE)))
         if question_ok:
-            add(2.5 if u.words < 25 else 1.5, self._question(u, mem, rng, reasons))
+            add(3.0 if u.words < 25 else 2.0, self._question(u, mem, rng, reasons))
         if mem.last is not Move.VALIDATE:
             heavy = bool(feeling in HEAVY or TENDER.intersection(u.topics))
             slots = {"feeling": feeling, **tone} if feeling and rng.random() < 0.5 else {}
-            add(2.0 if heavy else 0.6, Plan(Move.VALIDATE, slots, (*reasons, "validate")))
+            add(1.5 if heavy else 0.4, Plan(Move.VALIDATE, slots, (*reasons, "validate")))
         if mem.last is not Move.ENCOURAGE:
-            weight = 2.0 if u.words <= 6 and not u.clause else 0.5
+            weight = 1.5 if u.words <= 6 and not u.clause else 0.4
             add(weight, Plan(Move.ENCOURAGE, {}, (*reasons, "encourage")))
         if helpful_ok and n >= 2 * HELPFUL_EVERY and mem.helpful == 0 and topic:
             candidates.append((0.4, self._helpful(u, mem, (*reasons, "listened.enough"))))
@@ -164,6 +176,10 @@ class Policy:
             return Plan(Move.ENCOURAGE, {}, (*reasons, "encourage.fallback"))
         weights = [w for w, _ in candidates]
         return rng.choices([p for _, p in candidates], weights=weights)[0]
+
+    def _topic_of(self, clause: str) -> str | None:
+        """The first topic the clause itself is about, if any."""
+        return next((t.id for t in self._lex.topics if t.pattern.search(clause)), None)
 
     def _question(
         self, u: Understanding, mem: Memory, rng: random.Random, reasons: list[str]
@@ -173,8 +189,9 @@ class Policy:
         if earlier and rng.random() < 0.5:
             slots = {"earlier": earlier, "angle": "callback"}
             return Plan(Move.OPEN_QUESTION, slots, (*reasons, "question.callback"))
-        if u.people and rng.random() < 0.5:
-            return Plan(Move.OPEN_QUESTION, {"person": u.people[0]}, (*reasons, "question.person"))
+        persons = [p for p in u.people if self._lex.is_person(p)]
+        if persons and rng.random() < 0.5:
+            return Plan(Move.OPEN_QUESTION, {"person": persons[0]}, (*reasons, "question.person"))
         if u.topics and rng.random() < 0.4:
             slots = {"topic": self._labels[u.topics[0]]}
             return Plan(Move.OPEN_QUESTION, slots, (*reasons, "question.topic"))

@@ -27,6 +27,11 @@ _SPLIT_LONG = re.compile(r",\s+|\s+(?:and|but|because|so|which|when)\s+", re.IGN
 _WORDS = re.compile(r"[A-Za-z']+")
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|myself|we|our|us)\b", re.IGNORECASE)
 
+# After reflection these words point at the listener: the clause is about me, not the person.
+_ABOUT_LISTENER = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|me|my|mine|myself)\b")
+#: A capitalised first word ending like this is an ordinary word, not a name ("Recently").
+_ORDINARY_ENDINGS = ("ly", "ing", "ed")
+
 FeelingModel = Callable[[str], tuple[str, ...]]
 
 
@@ -109,11 +114,9 @@ class Understander:
                 continue
             for part in self._parts(sentence):
                 said = self._tidy(reflect(part))
+                if not self._worth_saying(part, said):
+                    continue
                 n = len(said.split())
-                if n < MIN_CLAUSE_WORDS or said.lower() in self._lex.low_content:
-                    continue
-                if said.lower().startswith(("thank", "please", "sorry")):
-                    continue
                 score = 1.0 + 0.1 * pos  # later sentences are usually the point
                 score += 2.0 if _FIRST_PERSON.search(part) else 0.0
                 score += 1.0 if self._lex.people.search(part) else 0.0
@@ -122,6 +125,18 @@ class Understander:
                 if best is None or score > best[0]:
                     best = (score, said)
         return best[1] if best else None
+
+    def _worth_saying(self, part: str, said: str) -> bool:
+        """False for clauses too short, empty of content, questions, or about the listener."""
+        words = said.lower().split()
+        if len(words) < MIN_CLAUSE_WORDS or said.lower() in self._lex.low_content:
+            return False
+        if words[0] in self._lex.question_openers or words[0] in ("thank", "thanks", "please"):
+            return False
+        # "you should go back to school" was said to the listener: not the person's story
+        if _ABOUT_LISTENER.search(said) or self._lex.no_echo.search(part):
+            return False
+        return _WORDS.findall(part.lower())[0] not in ("you", "your", "you're", "you've")
 
     def _parts(self, sentence: str) -> list[str]:
         """The sentence itself, or its pieces when it is too long to say back whole."""
@@ -136,7 +151,7 @@ class Understander:
         clause = self._lex.fillers.sub("", clause).strip(" ,-")
         clause = re.sub(r"\s+", " ", clause).rstrip(".!;:, ")
         first, _, rest = clause.partition(" ")
-        if first.lower() in self._lex.lower_first:
+        if first.lower() in self._lex.lower_first or first.lower().endswith(_ORDINARY_ENDINGS):
             first = first.lower()
         return f"{first} {rest}".strip()
 
