@@ -10,6 +10,7 @@ requests racing on one session never lose a turn silently: the loser is told to 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Protocol, cast
 
 from redis.asyncio import Redis
@@ -67,21 +68,24 @@ class MemoryStore:
 
     name = "memory"
 
-    def __init__(self, max_records: int = 100_000) -> None:
+    def __init__(
+        self, max_records: int = 100_000, now: Callable[[], float] = time.monotonic
+    ) -> None:
         self._records: dict[str, tuple[bytes, float]] = {}
         self._max = max_records
+        self._now = now  # seconds on a steady scale; tests pass a clock they can move
 
     def _live(self, session_id: str) -> bytes | None:
         found = self._records.get(session_id)
         if found is None:
             return None
-        if found[1] <= time.monotonic():
+        if found[1] <= self._now():
             del self._records[session_id]
             return None
         return found[0]
 
     def _sweep(self) -> None:
-        now = time.monotonic()
+        now = self._now()
         for key in [k for k, (_, until) in self._records.items() if until <= now]:
             del self._records[key]
 
@@ -93,7 +97,7 @@ class MemoryStore:
                 return False
         if self._live(session_id) is not None:
             return False
-        self._records[session_id] = (blob, time.monotonic() + ttl)
+        self._records[session_id] = (blob, self._now() + ttl)
         return True
 
     async def load(self, session_id: str) -> bytes | None:
@@ -104,7 +108,7 @@ class MemoryStore:
         """Compare-and-set with a fresh time to live."""
         if self._live(session_id) != expected:
             return False
-        self._records[session_id] = (blob, time.monotonic() + ttl)
+        self._records[session_id] = (blob, self._now() + ttl)
         return True
 
     async def delete(self, session_id: str) -> bool:
