@@ -1,0 +1,104 @@
+"""The OpenAI-compatible API, driven by the official ``openai`` package against real uvicorn."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import openai
+import pytest
+from openai import OpenAI
+from tests.server.conftest import CANARIES, LiveServer
+
+FIRST = f"My brother {CANARIES[2]} and I haven't spoken in a year."
+SECOND = "I keep thinking I should call him, but I'm scared he won't pick up."
+THIRD = "Maybe I'm the one who pushed him away."
+
+
+@pytest.fixture
+def client(live_server: LiveServer) -> Iterator[OpenAI]:
+    """An OpenAI client pointed at the live server (no retries: an error should show at once)."""
+    with OpenAI(base_url=f"{live_server.url}/v1", api_key="not-needed", max_retries=0) as c:
+        yield c
+
+
+def ask(client: OpenAI, messages: list[dict[str, str]]) -> str:
+    done = client.chat.completions.create(model="confidante", messages=messages)  # type: ignore[arg-type]
+    assert done.choices[0].finish_reason == "stop"
+    content = done.choices[0].message.content
+    assert content
+    return content
+
+
+def test_models_lists_confidante(client: OpenAI) -> None:
+    models = client.models.list()
+    assert [m.id for m in models.data] == ["confidante"]
+    assert client.models.retrieve("confidante").id == "confidante"
+
+
+def test_a_conversation_rebuilt_from_its_messages(client: OpenAI) -> None:
+    first = ask(client, [{"role": "system", "content": "Be brief."}, {"role": "user", "content": FIRST}])
+    # The first reply carries the AI notice; later ones do not.
+    assert "AI" in first and "not a therapist" in first
+    history = [
+        {"role": "user", "content": FIRST},
+        {"role": "assistant", "content": first},
+        {"role": "user", "content": SECOND},
+    ]
+    second = ask(client, history)
+    assert "not a therapist" not in second
+    # Stateless but repeatable: the same conversation gets the same replies, so the replayed
+    # earlier turns are the ones the person saw.
+    assert ask(client, [{"role": "user", "content": FIRST}]) == first
+    assert ask(client, history) == second
+    third = ask(client, [*history, {"role": "assistant", "content": second},
+                         {"role": "user", "content": THIRD}])
+    assert third not in (first, second)
+    # Another conversation is another session, with its own choices.
+    other = ask(client, [{"role": "user", "content": "Work has been relentless this month."}])
+    assert other != first
+
+
+def test_streaming_gives_the_same_reply_in_chunks(client: OpenAI) -> None:
+    messages = [{"role": "user", "content": FIRST}]
+    whole = ask(client, messages)
+    stream = client.chat.completions.create(model="confidante", messages=messages, stream=True)  # type: ignore[arg-type]
+    pieces: list[str] = []
+    finishes: list[str | None] = []
+    for chunk in stream:
+        assert chunk.object == "chat.completion.chunk"
+        pieces.append(chunk.choices[0].delta.content or "")
+        finishes.append(chunk.choices[0].finish_reason)
+    assert "".join(pieces) == whole
+    assert len([p for p in pieces if p]) > 1
+    assert finishes[-1] == "stop"
+
+
+def test_list_content_parts_are_read(client: OpenAI) -> None:
+    plain = ask(client, [{"role": "user", "content": FIRST}])
+    parts = client.chat.completions.create(
+        model="confidante",
+        messages=[{"role": "user", "content": [{"type": "text", "text": FIRST}]}],
+    )
+    assert parts.choices[0].message.content == plain
+
+
+def test_errors_reach_the_client_as_api_errors(client: OpenAI) -> None:
+    with pytest.raises(openai.NotFoundError) as unknown:
+        client.chat.completions.create(
+            model="gpt-4o", messages=[{"role": "user", "content": "hello"}]
+        )
+    assert unknown.value.status_code == 404
+    with pytest.raises(openai.BadRequestError):
+        client.chat.completions.create(
+            model="confidante", messages=[{"role": "assistant", "content": "hello"}]
+        )
+    with pytest.raises(openai.APIStatusError) as long:
+        client.chat.completions.create(
+            model="confidante", messages=[{"role": "user", "content": "x" * 5000}]
+        )
+    assert long.value.status_code == 413
+
+
+def test_a_crisis_gets_the_protocol_over_the_openai_face_too(client: OpenAI) -> None:
+    reply = ask(client, [{"role": "user", "content": "I want to kill myself tonight."}])
+    assert "988" in reply or "emergency" in reply.lower()
