@@ -51,6 +51,8 @@ def test_become_a_regular_and_come_back(isolated_home: Path) -> None:
     back.sendline("")
     back.expect("you › ")
     assert "My daughter moved abroad; I miss her." in " ".join(back.before.split())
+    back.sendline("She called on Sunday, which helped.")
+    back.expect("you › ")
     back.sendline("/end")
     back.expect(r"\(y/N\)")
     back.sendline("n")
