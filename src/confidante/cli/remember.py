@@ -42,13 +42,16 @@ def offer_to_remember(
     term: Terminal, draft: MemoryDraft, regular: Regular | None, settings: Settings | None
 ) -> None:
     """Offer to keep an approved note; keep only what the person approves, under their key."""
-    if not draft.note:
-        return
+    if not draft.note and regular is not None:
+        draft = MemoryDraft(regular.record.note, draft.feelings, draft.topics)
     if not _yes(term.ask(prompt("remember.offer") + " ")):
         return
-    term.say(prompt("remember.draft"))
-    term.say(draft.note, prefix="  ")
-    term.say(prompt("remember.edit"))
+    if draft.note:
+        term.say(prompt("remember.draft"))
+        term.say(draft.note, prefix="  ")
+        term.say(prompt("remember.edit"))
+    else:
+        term.say(prompt("remember.write"))
     edited = term.ask("› ").strip()
     note = draft.note if not edited else ("" if edited == "-" else edited)
     if not note:
