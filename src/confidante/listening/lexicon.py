@@ -58,6 +58,7 @@ class Lexicon:
     low_content: frozenset[str]  # clauses not worth reflecting ("i don't know")
     lower_first: frozenset[str]  # sentence-initial words that are not names
     no_echo: re.Pattern[str]  # words the listener does not say back
+    needs_cue: frozenset[str]  # model feelings named back only when a cue agrees
     question_openers: frozenset[str]  # a clause starting with one is a question
     list_joiner: str  # the word before the last item of a list ("and")
 
@@ -121,6 +122,7 @@ def load_lexicon() -> Lexicon:
             low_content=frozenset(data["low_content"]),
             lower_first=frozenset(data["lower_first"]),
             no_echo=_words(list(data["no_echo"])),
+            needs_cue=frozenset(data["needs_cue"]),
             question_openers=frozenset(data["question_openers"]),
             list_joiner=str(data["list_joiner"]),
         )

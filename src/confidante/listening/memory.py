@@ -31,6 +31,7 @@ class Memory:
     topics: Counter[str]
     feelings: Counter[str]
     understandings: tuple[Understanding, ...]  # of each earlier message, oldest first
+    reasons: tuple[tuple[str, ...], ...]  # rule ids of each earlier reply, oldest first
 
     @classmethod
     def of(cls, state: SessionState) -> Memory:
@@ -57,6 +58,7 @@ class Memory:
             topics=topics,
             feelings=feelings,
             understandings=tuple(t.understanding for t in state.turns),
+            reasons=tuple(t.reasons for t in state.turns),
         )
 
     @property
@@ -70,6 +72,13 @@ class Memory:
             if m is move:
                 return back
         return len(self.moves)
+
+    def since_reason(self, reason: str) -> int:
+        """Replies since one made for rule ``reason`` (all of them when none was)."""
+        for back, why in enumerate(reversed(self.reasons)):
+            if reason in why:
+                return back
+        return len(self.reasons)
 
     def earlier_person(
         self, u: Understanding, is_person: Callable[[str], bool], recent: int = 3

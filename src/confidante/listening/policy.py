@@ -36,6 +36,8 @@ HELPFUL_EVERY = 6
 HELPFUL_AFTER = 5
 #: Replies between two summaries in the middle of a session.
 SUMMARY_EVERY = 12
+#: Replies between two callbacks to someone mentioned earlier.
+CALLBACK_EVERY = 8
 #: A message this long means the person is unloading: keep the reply short.
 UNLOADING_WORDS = 60
 #: Feelings that call for validation more than for a question.
@@ -146,11 +148,16 @@ class Policy:
                 slots["person"] = persons[0]
             elif topic and rng.random() < 0.3:
                 slots["topic"] = self._labels[topic]
-            add(3.0, Plan(Move.REFLECT_FEELING, slots, (*reasons, "reflect.feeling", COMPLEX)))
-        if u.clause and feeling:
+            named = u.clause is not None and feeling in u.clause.lower().split()
+            weight = 4.0 if named else 3.0  # "I'm exhausted": say the feeling back
+            add(weight, Plan(Move.REFLECT_FEELING, slots, (*reasons, "reflect.feeling", COMPLEX)))
+        about = self._topic_of(u.clause) if u.clause else None
+        if about is None and len(u.topics) == 1:
+            about = topic  # a message about one thing only: its clause is about it too
+        if u.clause and feeling and feeling not in u.clause.lower().split():
             slots = {"clause": u.clause, "feeling": feeling, **tone}
             add(2.5, Plan(Move.REFLECT_CONTENT, slots, (*reasons, "reflect.meaning", COMPLEX)))
-        elif u.clause and (about := self._topic_of(u.clause)):
+        elif u.clause and about:
             # what the content means for the part of life it is about: "Work seems to..."
             slots = {"clause": u.clause, "angle": about}
             add(2.5, Plan(Move.REFLECT_CONTENT, slots, (*reasons, "reflect.topic", COMPLEX)))
@@ -163,12 +170,17 @@ class Policy:
             add(1.5, Plan(Move.REFLECT_CONTENT, slots, (*reasons, "reflect.content", SIMPLE)))
         if question_ok:
             add(3.0 if u.words < 25 else 2.0, self._question(u, mem, rng, reasons))
-        if mem.last is not Move.VALIDATE:
+        heard = bool(feeling or u.clause or TENDER.intersection(u.topics))
+        if u.is_question and not u.clause and mem.last is not Move.VALIDATE:
+            # a question put to the listener ("do you think I'm bad?"): hear what is behind it
+            add(2.5, Plan(Move.VALIDATE, {"angle": "asked"}, (*reasons, "validate.asked")))
+        elif mem.last is not Move.VALIDATE and heard:
+            # validation needs something to validate; a bare "hi" gets an encourager instead
             heavy = bool(feeling in HEAVY or TENDER.intersection(u.topics))
             slots = {"feeling": feeling, **tone} if feeling and rng.random() < 0.5 else {}
             add(1.5 if heavy else 0.4, Plan(Move.VALIDATE, slots, (*reasons, "validate")))
         if mem.last is not Move.ENCOURAGE:
-            weight = 1.5 if u.words <= 6 and not u.clause else 0.4
+            weight = 1.5 if not feeling and (not u.clause or u.words <= 5) else 0.4
             add(weight, Plan(Move.ENCOURAGE, {}, (*reasons, "encourage")))
         if helpful_ok and n >= 2 * HELPFUL_EVERY and mem.helpful == 0 and topic:
             candidates.append((0.4, self._helpful(u, mem, (*reasons, "listened.enough"))))
@@ -186,7 +198,11 @@ class Policy:
     ) -> Plan:
         """An open question: about someone from earlier, the person, the topic, or just more."""
         earlier = mem.earlier_person(u, self._lex.is_person)
-        if earlier and rng.random() < 0.5:
+        if (
+            earlier
+            and mem.since_reason("question.callback") >= CALLBACK_EVERY
+            and rng.random() < 0.6
+        ):
             slots = {"earlier": earlier, "angle": "callback"}
             return Plan(Move.OPEN_QUESTION, slots, (*reasons, "question.callback"))
         persons = [p for p in u.people if self._lex.is_person(p)]

@@ -29,6 +29,12 @@ _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|myself|we|our|us)\b"
 
 # After reflection these words point at the listener: the clause is about me, not the person.
 _ABOUT_LISTENER = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|me|my|mine|myself)\b")
+# A clause worth saying back has someone in it doing something.
+_SUBJECT = re.compile(
+    r"\b(?:i|i'm|i've|i'd|i'll|im|ive|we|we're|we've|he|he's|she|she's|they|they're|they've|"
+    r"it|it's|there's|that's|everyone|everybody|nobody|no one|someone|everything|nothing)\b",
+    re.IGNORECASE,
+)
 #: A capitalised first word ending like this is an ordinary word, not a name ("Recently").
 _ORDINARY_ENDINGS = ("ly", "ing", "ed")
 
@@ -67,13 +73,18 @@ class Understander:
         if self._model is None:
             return self._keyword_feelings(text)
         known = self._lex.feeling_words
-        return tuple(f for f in self._model(text) if f in known)
+        cued = set(self._keyword_feelings(text, limit=None)) if self._lex.needs_cue else set()
+        return tuple(
+            f
+            for f in self._model(text)
+            if f in known and (f not in self._lex.needs_cue or f in cued)
+        )
 
-    def _keyword_feelings(self, text: str) -> tuple[str, ...]:
-        """Feelings by keyword, strongest (most cues) first, at most two."""
+    def _keyword_feelings(self, text: str, limit: int | None = 2) -> tuple[str, ...]:
+        """Feelings by keyword, strongest (most cues) first."""
         scored = [(len(p.findall(text)), f) for f, p in self._lex.feelings]
         ranked = sorted((s for s in scored if s[0] > 0), key=lambda s: -s[0])
-        return tuple(f for _, f in ranked[:2])
+        return tuple(f for _, f in ranked[:limit])
 
     def _topics(self, text: str) -> tuple[str, ...]:
         found = [(m.start(), t.id) for t in self._lex.topics if (m := t.pattern.search(text))]
@@ -136,6 +147,8 @@ class Understander:
         # "you should go back to school" was said to the listener: not the person's story
         if _ABOUT_LISTENER.search(said) or self._lex.no_echo.search(part):
             return False
+        if not (_SUBJECT.search(part) or re.match(r"(?:your|the) ", said)):
+            return False  # a fragment ("for all of us") has nobody doing anything
         return _WORDS.findall(part.lower())[0] not in ("you", "your", "you're", "you've")
 
     def _parts(self, sentence: str) -> list[str]:

@@ -107,15 +107,14 @@ class Phrasebook:
                 if fresh:
                     return rng.choice(fresh)
             # Used up: a lead-in before a variant makes a new sentence ("Mm, it sounds like...").
+            # Tried in a random order and stopped at the first fresh one: this path must stay fast.
             for tier in _tiers(groups.get(group, ()), slots):
-                joined = [
-                    j
-                    for v in tier
-                    for lead in self._leads
-                    if _fresh(j := _lead(lead, fill(v.text, slots)), used)
-                ]
-                if joined:
-                    return rng.choice(joined)
+                pairs = [(lead, v) for v in tier for lead in self._leads]
+                rng.shuffle(pairs)
+                for lead, v in pairs:
+                    joined = _lead(lead, fill(v.text, slots))
+                    if _fresh(joined, used):
+                        return joined
         if borrow:
             for other in self._borrow.get(plan.move, ()):
                 try:
