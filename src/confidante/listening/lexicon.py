@@ -51,7 +51,9 @@ class Lexicon:
     people: re.Pattern[str]  # "my wife", "our son", "the job"
     person_topic: dict[str, str]  # noun -> topic id ("wife" -> "partner")
     persons: frozenset[str]  # nouns that are people (or pets), not things
-    feelings: tuple[tuple[str, re.Pattern[str]], ...]  # feeling -> cues (fallback only)
+    feelings: tuple[str, ...]  # the feelings the listener names back, in file order
+    feeling_cues: re.Pattern[str]  # every cue of every feeling, in one pattern
+    cue_feeling: dict[str, str]  # a cue (lower case, single spaces) -> its feeling
     advice: re.Pattern[str]
     question_start: frozenset[str]
     fillers: re.Pattern[str]  # discourse markers to drop at a clause's start
@@ -65,7 +67,7 @@ class Lexicon:
     @property
     def feeling_words(self) -> frozenset[str]:
         """The feelings the listener names back."""
-        return frozenset(f for f, _ in self.feelings)
+        return frozenset(self.feelings)
 
     def is_person(self, mention: str) -> bool:
         """True when a remembered mention ("your wife") is a person rather than a thing."""
@@ -107,13 +109,17 @@ def load_lexicon() -> Lexicon:
             rf"\s+)?(?P<noun>{_alternation(nouns)})\b",
             re.IGNORECASE,
         )
-        feelings = tuple((f, _words(list(cues))) for f, cues in data["feelings"].items())
+        cue_feeling = {
+            " ".join(c.lower().split()): f for f, cs in data["feelings"].items() for c in cs
+        }
         return Lexicon(
             topics=topics,
             people=people,
             person_topic=person_topic,
             persons=frozenset(persons),
-            feelings=feelings,
+            feelings=tuple(data["feelings"]),
+            feeling_cues=_words(list(cue_feeling)),
+            cue_feeling=cue_feeling,
             advice=re.compile("|".join(data["advice"]), re.IGNORECASE),
             question_start=frozenset(data["question_start"]),
             fillers=re.compile(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import re
+from collections import Counter
 from collections.abc import Callable
 
 from confidante.conversation import SessionState, Understanding
@@ -73,18 +74,19 @@ class Understander:
         if self._model is None:
             return self._keyword_feelings(text)
         known = self._lex.feeling_words
-        cued = set(self._keyword_feelings(text, limit=None)) if self._lex.needs_cue else set()
-        return tuple(
-            f
-            for f in self._model(text)
-            if f in known and (f not in self._lex.needs_cue or f in cued)
-        )
+        found = [f for f in self._model(text) if f in known]
+        if self._lex.needs_cue.intersection(found):
+            cued = set(self._keyword_feelings(text, limit=None))
+            found = [f for f in found if f not in self._lex.needs_cue or f in cued]
+        return tuple(found)
 
     def _keyword_feelings(self, text: str, limit: int | None = 2) -> tuple[str, ...]:
         """Feelings by keyword, strongest (most cues) first."""
-        scored = [(len(p.findall(text)), f) for f, p in self._lex.feelings]
-        ranked = sorted((s for s in scored if s[0] > 0), key=lambda s: -s[0])
-        return tuple(f for _, f in ranked[:limit])
+        lex = self._lex
+        counts = Counter(
+            lex.cue_feeling[" ".join(c.lower().split())] for c in lex.feeling_cues.findall(text)
+        )
+        return tuple(f for f, _ in counts.most_common(limit))
 
     def _topics(self, text: str) -> tuple[str, ...]:
         found = [(m.start(), t.id) for t in self._lex.topics if (m := t.pattern.search(text))]
@@ -131,7 +133,7 @@ class Understander:
                 score = 1.0 + 0.1 * pos  # later sentences are usually the point
                 score += 2.0 if _FIRST_PERSON.search(part) else 0.0
                 score += 1.0 if self._lex.people.search(part) else 0.0
-                score += 1.0 if self._keyword_feelings(part) else 0.0
+                score += 1.0 if self._lex.feeling_cues.search(part) else 0.0
                 score -= 0.05 * abs(n - 9)
                 if best is None or score > best[0]:
                     best = (score, said)
