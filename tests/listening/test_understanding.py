@@ -91,3 +91,21 @@ def test_topics_found_by_keyword(understander: Understander) -> None:
     }
     for text, topic in cases.items():
         assert topic in understander.understand(text, _state()).topics, text
+
+
+def test_the_clause_reads_well_in_the_middle_of_a_reply(understander: Understander) -> None:
+    u = understander.understand("No, my boss keeps shouting at me, But I stay quiet.", _state())
+    assert u.clause == "your boss keeps shouting at you, but you stay quiet"
+    u = understander.understand("I tried to call her....she never picked up", _state())
+    assert u.clause is not None and "...." not in u.clause
+    u = understander.understand("Recently I started sleeping on the sofa.", _state())
+    assert u.clause == "recently you started sleeping on the sofa"
+    u = understander.understand("Sarah left me last spring.", _state())
+    assert u.clause == "Sarah left you last spring"
+
+
+def test_words_to_the_listener_are_not_said_back_as_the_person_s_story(
+    understander: Understander,
+) -> None:
+    for text in ("You should go back to school.", "Talking to you I feel calmer about you."):
+        assert understander.understand(text, _state()).clause is None, text

@@ -23,7 +23,7 @@ MAX_CLAUSE_WORDS = 16
 #: A clause shorter than this carries too little to reflect.
 MIN_CLAUSE_WORDS = 3
 
-_SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
+_SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+|\.{2,}\s*|\u2026\s*")
 _SPLIT_LONG = re.compile(r",\s+|\s+(?:and|but|because|so|which|when)\s+", re.IGNORECASE)
 _WORDS = re.compile(r"[A-Za-z']+")
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|myself|we|our|us)\b", re.IGNORECASE)
@@ -36,6 +36,9 @@ _SUBJECT = re.compile(
     r"it|it's|there's|that's|everyone|everybody|nobody|no one|someone|everything|nothing)\b",
     re.IGNORECASE,
 )
+# "No, it's..." answers something; the answer word is dropped ("No one cares" is kept).
+_LEADING_NO = re.compile(r"^(?:no|nope|nah)\s*,\s*", re.IGNORECASE)
+_AFTER_COMMA = re.compile(r"(?<=, )([A-Z][a-z']*)")
 #: A capitalised first word ending like this is an ordinary word, not a name ("Recently").
 _ORDINARY_ENDINGS = ("ly", "ing", "ed")
 
@@ -48,6 +51,7 @@ class Understander:
     def __init__(self, lexicon: Lexicon, feelings: FeelingModel | None = None) -> None:
         self._lex = lexicon
         self._model = feelings
+        self._ordinary = lexicon.lower_first | lexicon.question_openers
 
     @classmethod
     def load(cls) -> Understander:
@@ -149,7 +153,8 @@ class Understander:
         # "you should go back to school" was said to the listener: not the person's story
         if _ABOUT_LISTENER.search(said) or self._lex.no_echo.search(part):
             return False
-        if not (_SUBJECT.search(part) or re.match(r"(?:your|the) ", said)):
+        named = said[:1].isupper() and words[0] not in self._ordinary  # "Sarah left you"
+        if not (_SUBJECT.search(part) or re.match(r"(?:your|the) ", said) or named):
             return False  # a fragment ("for all of us") has nobody doing anything
         return _WORDS.findall(part.lower())[0] not in ("you", "your", "you're", "you've")
 
@@ -163,11 +168,17 @@ class Understander:
     def _tidy(self, clause: str) -> str:
         """Drop leading fillers and punctuation; lower-case an ordinary first word."""
         clause = clause.strip().strip("\"'()-").strip()
-        clause = self._lex.fillers.sub("", clause).strip(" ,-")
+        clause = self._lex.fillers.sub("", _LEADING_NO.sub("", clause)).strip(" ,-")
         clause = re.sub(r"\s+", " ", clause).rstrip(".!;:, ")
         first, _, rest = clause.partition(" ")
-        if first.lower() in self._lex.lower_first or first.lower().endswith(_ORDINARY_ENDINGS):
+        bare = first.rstrip(",;:").lower()
+        if bare in self._lex.lower_first or bare.endswith(_ORDINARY_ENDINGS):
             first = first.lower()
+        # ", But you..." inside the clause: an ordinary word after a comma needs no capital
+        rest = _AFTER_COMMA.sub(
+            lambda m: m.group(0).lower() if m.group(1).lower() in self._ordinary else m.group(0),
+            rest,
+        )
         return f"{first} {rest}".strip()
 
 
