@@ -6,9 +6,11 @@ import subprocess
 import sys
 import textwrap
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
+import sqlalchemy as sa
 
 from confidante.errors import VaultBusyError
 from confidante.vault import Vault
@@ -85,15 +87,51 @@ def test_processes_opening_a_fresh_database_at_once_all_migrate(db_url: str) -> 
     assert [p.returncode for p in procs] == [0] * 4, errors
 
 
-def test_a_write_that_keeps_losing_the_race_is_busy_and_changes_nothing(
-    vault: Vault, monkeypatch: pytest.MonkeyPatch
+@contextmanager
+def record_locked(db_url: str, handle: str) -> Iterator[None]:
+    """Hold the record's write lock from another connection, as a stuck writer would."""
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            if db_url.startswith("sqlite"):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                conn.execute(
+                    sa.text("SELECT 1 FROM regulars WHERE handle = :h FOR UPDATE"), {"h": handle}
+                )
+            yield
+            conn.rollback()
+    finally:
+        engine.dispose()
+
+
+def test_a_writer_kept_waiting_too_long_is_told_busy_and_changes_nothing(
+    vault: Vault, db_url: str, open_vault: Callable[..., Vault]
 ) -> None:
     handle, _ = vault.create("Start.", passphrase=PASSPHRASE)
-    store = vault._store
-    # Someone else writes first every time: our conditional write never matches.
-    monkeypatch.setattr(store, "replace", lambda row, expected_version: False)
-    with pytest.raises(VaultBusyError, match="try again"):
-        vault.update(handle, PASSPHRASE, "Lost.")
-    monkeypatch.undo()
+    impatient = open_vault(lock_timeout=0.3)
+    with record_locked(db_url, handle):
+        with pytest.raises(VaultBusyError, match="try again in a moment"):
+            impatient.update(handle, PASSPHRASE, "Lost.")
+        with pytest.raises(VaultBusyError):
+            impatient.forget(handle, PASSPHRASE)
     record = vault.open(handle, PASSPHRASE)
     assert (record.note, record.visits) == ("Start.", 1)
+    assert impatient.update(handle, PASSPHRASE, "Now it works.").visits == 2
+
+
+def test_a_writer_waits_for_the_lock_instead_of_failing(
+    vault: Vault, db_url: str, open_vault: Callable[..., Vault]
+) -> None:
+    handle, _ = vault.create("Start.", passphrase=PASSPHRASE)
+    patient = open_vault(lock_timeout=30)
+    done: list[int] = []
+    with record_locked(db_url, handle):
+        writer = threading.Thread(
+            target=lambda: done.append(patient.update(handle, PASSPHRASE, "Waited.").visits)
+        )
+        writer.start()
+        writer.join(timeout=0.5)
+        assert writer.is_alive() and done == []  # queued behind the lock, not failed
+    writer.join()
+    assert done == [2]

@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import json
 import os
-import random
-import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
+from functools import partial
 
 from confidante.errors import NotFoundError, TamperedError, VaultBusyError, WrongKeyError
 from confidante.paths import default_database_url
@@ -43,11 +42,12 @@ from confidante.vault.phrases import (
     normalise_secret,
 )
 from confidante.vault.records import Payload, RegularInfo, RegularRecord
-from confidante.vault.store import SealedRow, Store
+from confidante.vault.store import DEFAULT_LOCK_TIMEOUT, SealedRow, Store
 
 # Notes up to about 1,000 bytes of JSON all seal to the same length.
 _BLOCK = 1024
-_WRITE_TRIES = 12
+# Each retry follows another writer's re-keying (new KDF costs): rare, and never a loop.
+_KEY_TRIES = 4
 _HANDLE_TRIES = 8
 _AD = b"confidante/regular/v1\x00"
 
@@ -61,17 +61,17 @@ class Vault:
         *,
         kdf: KdfParams | None = None,
         today: Callable[[], date] | None = None,
-        rng: random.Random | None = None,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     ) -> None:
         """Open (and migrate) the database at ``url``, or the SQLite file in the user directory.
 
         ``kdf`` sets the Argon2id costs for new seals (tests pass cheaper ones), ``today`` the
-        clock for visit months, ``rng`` the jitter between retries of a contested write.
+        clock for visit months, ``lock_timeout`` how many seconds a writer waits for another
+        before VaultBusyError.
         """
-        self._store = Store(url or default_database_url())
+        self._store = Store(url or default_database_url(), lock_timeout)
         self._kdf = kdf or KdfParams()
         self._today = today or (lambda: datetime.now(UTC).date())
-        self._rng = rng or random.Random()
 
     def __enter__(self) -> Vault:
         """Use the vault in a ``with`` block that closes it."""
@@ -123,53 +123,45 @@ class Vault:
     ) -> RegularRecord:
         """Replace what is remembered; with ``visit`` also count a visit in this month.
 
-        Concurrent updates never lose a visit: a write that lost the race re-reads and retries,
-        and VaultBusyError says when it kept losing.
+        The rewrite happens under the row's lock, so concurrent updates queue and none is lost;
+        VaultBusyError says when the wait ran past the lock timeout.
         """
         payload = Payload.build(note, feelings, topics)
         row, keys = self._unlock(handle, passphrase)
-        for _ in range(_WRITE_TRIES):
-            _payload(row, keys)  # a record changed behind our back is reported, not overwritten
+        month = self._month()
+        for _ in range(_KEY_TRIES):
+            # The slow Argon2id runs here, before the lock; only quick work happens under it.
             kdf, salt, new_keys = self._rekeyed(row, keys, passphrase)
-            new_row = SealedRow(
-                handle=row.handle,
-                kdf=kdf,
-                salt=salt,
-                nonce=b"",
-                ciphertext=b"",
-                visits=row.visits + (1 if visit else 0),
-                first_month=row.first_month,
-                last_month=self._month() if visit else row.last_month,
-                version=row.version + 1,
+            change = partial(
+                _rewritten,
+                expected=row,
+                keys=keys,
+                sealed=(kdf, salt, new_keys),
+                payload=payload,
+                month=month if visit else None,
             )
-            sealed = _sealed(new_row, new_keys, payload)
-            if self._store.replace(sealed, expected_version=row.version):
-                return _record(sealed, payload)
-            self._pause()
-            fresh = self._store.load(row.handle)
-            if fresh is None:
+            try:
+                found, written = self._store.modify(row.handle, change)
+            except _Rekeyed as moved:
+                row, keys = moved.row, self._keys_for(moved.row, passphrase)
+                continue
+            if not found or written is None:
                 raise _not_found()
-            if (fresh.kdf, fresh.salt) != (row.kdf, row.salt):
-                keys = self._keys_for(fresh, passphrase)  # another writer re-keyed it
-            row = fresh
+            return _record(written, payload)
         raise _busy()
 
     def forget(self, handle: str, passphrase: str) -> None:
         """Delete the record for good; the key check alone is enough, so even a damaged record
         can be forgotten by its owner."""
         row, keys = self._unlock(handle, passphrase, decrypt=False)
-        for _ in range(_WRITE_TRIES):
-            if self._store.delete(row.handle, expected_version=row.version):
-                return
-            self._pause()
-            fresh = self._store.load(row.handle)
-            if fresh is None:
-                return  # forgotten by a concurrent call with the same key
-            if (fresh.kdf, fresh.salt) != (row.kdf, row.salt):
-                keys = self._keys_for(fresh, passphrase)
-            if not key_matches(keys, fresh.ciphertext):
-                raise _wrong_key()
-            row = fresh
+        for _ in range(_KEY_TRIES):
+            try:
+                # Not found means a concurrent forget with the same key was first: done too.
+                self._store.modify(row.handle, partial(_deletable, expected=row, keys=keys))
+            except _Rekeyed as moved:
+                row, keys = moved.row, self._keys_for(moved.row, passphrase)
+                continue
+            return
         raise _busy()
 
     def export(self, handle: str, passphrase: str) -> dict[str, object]:
@@ -218,8 +210,49 @@ class Vault:
         day = self._today()
         return f"{day.year:04d}-{day.month:02d}"
 
-    def _pause(self) -> None:
-        time.sleep(self._rng.uniform(0.001, 0.02))
+
+class _Rekeyed(Exception):
+    """Another writer resealed the row under a new salt: derive its key again and retry."""
+
+    def __init__(self, row: SealedRow) -> None:
+        super().__init__("rekeyed")
+        self.row = row
+
+
+def _rewritten(
+    current: SealedRow,
+    *,
+    expected: SealedRow,
+    keys: Keys,
+    sealed: tuple[str, bytes, Keys],
+    payload: Payload,
+    month: str | None,
+) -> SealedRow:
+    """The row that replaces ``current`` (runs under the row lock; ``month`` None: no visit)."""
+    if (current.kdf, current.salt) != (expected.kdf, expected.salt):
+        raise _Rekeyed(current)
+    _payload(current, keys)  # a record changed behind our back is reported, not overwritten
+    kdf, salt, new_keys = sealed
+    new = SealedRow(
+        handle=current.handle,
+        kdf=kdf,
+        salt=salt,
+        nonce=b"",
+        ciphertext=b"",
+        visits=current.visits + (0 if month is None else 1),
+        first_month=current.first_month,
+        last_month=current.last_month if month is None else month,
+        version=current.version + 1,
+    )
+    return _sealed(new, new_keys, payload)
+
+
+def _deletable(current: SealedRow, *, expected: SealedRow, keys: Keys) -> None:
+    """Allow deleting ``current`` only under the key we hold (runs under the row lock)."""
+    if (current.kdf, current.salt) != (expected.kdf, expected.salt):
+        raise _Rekeyed(current)
+    if not key_matches(keys, current.ciphertext):
+        raise _wrong_key()
 
 
 def _context(handle: str) -> bytes:
@@ -292,5 +325,5 @@ def _tampered() -> TamperedError:
 
 def _busy() -> VaultBusyError:
     return VaultBusyError(
-        "Another visit kept changing this record at the same moment; try again in a moment."
+        "This record's key settings kept changing under us; try again in a moment."
     )

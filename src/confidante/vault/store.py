@@ -8,8 +8,10 @@ metadata. What it adds is care for the bytes on disk:
   and its WAL is checkpointed with TRUNCATE after every update and delete, so old page images do
   not linger in the -wal file;
 * on PostgreSQL, deleted rows are vacuumed straight away (best effort; see DISCRETION.md);
-* writers are optimistic: every row carries a ``version``, a write names the version it read, and
-  a write that lost the race changes nothing and reports it, so no update is ever lost;
+* a change is one read-modify-write transaction holding the row's lock (``SELECT ... FOR UPDATE``
+  on PostgreSQL; ``BEGIN IMMEDIATE`` on SQLite), so concurrent writers queue instead of losing
+  updates, and a writer that waits longer than the lock timeout gets VaultBusyError. Every row
+  also carries a ``version`` that each write checks and bumps, as a second guard;
 * migrations (``migrations/``) run on open, under a lock, so two processes opening a fresh
   database at once do not race.
 """
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
@@ -52,7 +54,8 @@ regulars_table = sa.Table(
 )
 
 _PG_MIGRATION_LOCK = 0x436F6E66  # "Conf": one advisory lock id for vault migrations
-_SQLITE_BUSY_MS = 15_000
+DEFAULT_LOCK_TIMEOUT = 15.0  # seconds a writer waits for another before VaultBusyError
+_LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout runs out
 _CHECKPOINT_TRIES = 20
 
 
@@ -74,7 +77,7 @@ class SealedRow:
 class Store:
     """Sealed rows in one database; safe to share between threads."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self.is_postgres = parsed.get_backend_name() == "postgresql"
@@ -83,7 +86,11 @@ class Store:
                 "The vault supports sqlite:/// and postgresql+psycopg:// URLs; "
                 "fix CONFIDANTE_DATABASE_URL."
             )
-        self.engine = _sqlite_engine(url) if self.is_sqlite else _postgres_engine(url)
+        self.lock_timeout_ms = max(1, int(lock_timeout * 1000))
+        if self.is_sqlite:
+            self.engine = _sqlite_engine(url, self.lock_timeout_ms)
+        else:
+            self.engine = sa.create_engine(url, pool_pre_ping=True)
         with self.guard():
             migrate(self.engine, postgres=self.is_postgres)
 
@@ -93,9 +100,10 @@ class Store:
         try:
             yield
         except DBAPIError as err:
-            if "database is locked" in str(err.orig) or "could not obtain lock" in str(err.orig):
+            locked = getattr(err.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE
+            if locked or "database is locked" in str(err.orig):
                 raise VaultBusyError(
-                    "The vault is busy with another writer; try again in a moment."
+                    "Another visit is changing this record right now; try again in a moment."
                 ) from err
             raise VaultError(
                 "The vault database could not be used; check that it is reachable and that "
@@ -119,29 +127,36 @@ class Store:
                 return False
         return True
 
-    def replace(self, row: SealedRow, expected_version: int) -> bool:
-        """Overwrite the row if nobody wrote since ``expected_version``; False if someone did."""
-        t = regulars_table
-        stmt = (
-            sa.update(t)
-            .where(t.c.handle == row.handle, t.c.version == expected_version)
-            .values(**_values(row))
-        )
-        with self.guard(), self.engine.begin() as conn:
-            changed = conn.execute(stmt).rowcount == 1
-        if changed:
-            self.scrub()
-        return changed
+    def modify(
+        self, handle: str, change: Callable[[SealedRow], SealedRow | None]
+    ) -> tuple[bool, SealedRow | None]:
+        """Read, change and write one row under its lock: (found, row written or None if deleted).
 
-    def delete(self, handle: str, expected_version: int) -> bool:
-        """Delete the row if nobody wrote since ``expected_version``; False if someone did."""
+        ``change`` gets the row as it is now and returns the row to write (its ``version`` one
+        higher), or None to delete it; an exception from it rolls everything back. It runs while
+        the lock is held, so it must be quick: derive keys before, not inside.
+        """
         t = regulars_table
-        stmt = sa.delete(t).where(t.c.handle == handle, t.c.version == expected_version)
+        query = sa.select(t).where(t.c.handle == handle)
         with self.guard(), self.engine.begin() as conn:
-            deleted = conn.execute(stmt).rowcount == 1
-        if deleted:
-            self.scrub()
-        return deleted
+            if self.is_postgres:
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = {self.lock_timeout_ms}")
+                query = query.with_for_update()
+            # On SQLite the transaction began with BEGIN IMMEDIATE: the write lock is held.
+            found = conn.execute(query).mappings().first()
+            if found is None:
+                return False, None
+            current = SealedRow(**dict(found))
+            new = change(current)
+            same = (t.c.handle == handle, t.c.version == current.version)
+            if new is None:
+                done = conn.execute(sa.delete(t).where(*same)).rowcount
+            else:
+                done = conn.execute(sa.update(t).where(*same).values(**_values(new))).rowcount
+            if done != 1:  # cannot happen under the lock; refuse rather than guess
+                raise VaultBusyError("The record changed while locked; try again in a moment.")
+        self.scrub()
+        return True, new
 
     def infos(self) -> list[tuple[str, int, str, str]]:
         """Handle, visits, first and last month of every row, most recent first."""
@@ -195,11 +210,7 @@ def _values(row: SealedRow) -> dict[str, Any]:
     }
 
 
-def _postgres_engine(url: str) -> Engine:
-    return sa.create_engine(url, pool_pre_ping=True)
-
-
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, busy_ms: int) -> Engine:
     parsed = make_url(url)
     database = parsed.database or ""
     if database in ("", ":memory:") or database.startswith("file:"):
@@ -208,7 +219,7 @@ def _sqlite_engine(url: str) -> Engine:
         )
     else:
         prepare_sqlite_file(Path(database))
-        engine = sa.create_engine(url, connect_args={"timeout": _SQLITE_BUSY_MS / 1000})
+        engine = sa.create_engine(url, connect_args={"timeout": busy_ms / 1000})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -216,7 +227,7 @@ def _sqlite_engine(url: str) -> Engine:
         # DDL and SELECTs outside them.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {_SQLITE_BUSY_MS}")
+        cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA secure_delete = ON")
         cursor.execute("PRAGMA synchronous = FULL")
@@ -266,7 +277,8 @@ def _checkpoint(engine: Engine) -> None:
 def _vacuum(engine: Engine) -> None:
     try:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM regulars")
+            # SKIP_LOCKED: never queue behind another vacuum; the next write will vacuum again.
+            conn.exec_driver_sql("VACUUM (SKIP_LOCKED) regulars")
     except DBAPIError:
         # Only the table's owner may vacuum; autovacuum will reclaim the dead row later, and
         # the row is ciphertext whose key was never stored (see DISCRETION.md).
