@@ -61,7 +61,7 @@ def _play(conv: dict[str, Any]) -> tuple[str, list[tuple[Move, tuple[str, ...], 
         lines.append(f"listener [{reply.move.value}{cue}{': ' + why if why else ''}]: {reply.text}")
 
     note(session.disclosure())
-    session.set_relief_before(4)
+    session.set_relief_before(7)
     note(session.open())
     for text in said:
         clock.advance(step)
@@ -69,7 +69,7 @@ def _play(conv: dict[str, Any]) -> tuple[str, list[tuple[Move, tuple[str, ...], 
         note(session.respond(text))
     clock.advance(step)
     note(session.summary())
-    session.set_relief_after(6)
+    session.set_relief_after(4)
     note(session.close())
     return "\n".join(lines) + "\n", replies
 
