@@ -185,7 +185,10 @@ class Policy:
         if helpful_ok and n >= 2 * HELPFUL_EVERY and mem.helpful == 0 and topic:
             candidates.append((0.4, self._helpful(u, mem, (*reasons, "listened.enough"))))
         if not candidates:
-            return Plan(Move.ENCOURAGE, {}, (*reasons, "encourage.fallback"))
+            # nothing fits: a short encourager, or a plain validation after two of them
+            if fresh(Move.ENCOURAGE):
+                return Plan(Move.ENCOURAGE, {}, (*reasons, "encourage.fallback"))
+            return Plan(Move.VALIDATE, {}, (*reasons, "validate.fallback"))
         weights = [w for w, _ in candidates]
         return rng.choices([p for _, p in candidates], weights=weights)[0]
 
