@@ -9,6 +9,7 @@ import typer
 
 from confidante.cli.audit import audit
 from confidante.cli.chat import chat
+from confidante.cli.eval import eval_
 from confidante.cli.regulars import regulars
 from confidante.cli.replay import replay
 from confidante.cli.vault import vault_app
@@ -31,6 +32,7 @@ app.command()(replay)
 app.add_typer(vault_app, name="vault")
 app.command()(regulars)
 app.command()(audit)
+app.command("eval")(eval_)
 
 
 def main() -> None:

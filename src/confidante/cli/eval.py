@@ -28,7 +28,7 @@ from confidante.conversation import Move
 from confidante.errors import ConfigError
 from confidante.session.clock import ManualClock
 
-DEFAULT_DATA = Path("/work/shared/datasets/esconv/valid.jsonl")
+DEFAULT_DATA = Path("../shared/datasets/esconv/valid.jsonl")  # beside the project checkout
 
 # ESConv's seeker emotion label -> listener feelings that count as finding it.
 _ESCONV_FEELINGS = {
