@@ -10,6 +10,7 @@ import typer
 from confidante.cli.audit import audit
 from confidante.cli.chat import chat
 from confidante.cli.eval import eval_
+from confidante.cli.hardening import forbid_core_dumps
 from confidante.cli.regulars import regulars
 from confidante.cli.replay import replay
 from confidante.cli.vault import vault_app
@@ -37,6 +38,7 @@ app.command("eval")(eval_)
 
 def main() -> None:
     """Run the command line; our errors become one clear line, never a traceback."""
+    forbid_core_dumps()
     try:
         app()
     except ConfidanteError as err:
