@@ -58,6 +58,7 @@ def make_rig(listener: Listener) -> Iterator[MakeRig]:
         limits: Limits | None = None,
         store: SessionStore | None = None,
         use_listener: Listener | None = None,
+        debug: bool = False,  # True logs an unexpected error's traceback (for a failing test)
     ) -> Rig:
         clock = ManualClock(1_000_000.0)
         store = store or MemoryStore()
@@ -67,6 +68,7 @@ def make_rig(listener: Listener) -> Iterator[MakeRig]:
             clock=clock,
             store=store,
             limits=limits,
+            debug=debug,
         )
         client = TestClient(app, raise_server_exceptions=False)
         client.__enter__()

@@ -102,6 +102,17 @@ def test_a_lost_race_is_409_and_a_crash_is_a_bare_500(
     assert crash.headers["content-security-policy"].startswith("default-src 'self'")
 
 
+def test_debug_shows_the_traceback_for_a_developer(
+    make_rig: MakeRig, caplog: pytest.LogCaptureFixture
+) -> None:
+    rig = make_rig(store=ExplodingStore("crash"), debug=True)
+    _, headers = rig.create()
+    with caplog.at_level(logging.DEBUG):
+        crash = rig.client.post("/api/session/start", json={}, headers=headers)
+    assert crash.json()["error"] == "Internal Server Error"
+    assert CANARIES[1] in caplog.text  # which is why it is off unless asked for
+
+
 def test_a_crash_inside_the_engine_says_nothing_either(
     make_rig: MakeRig, listener: Listener, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -38,6 +38,8 @@ def serve(
 
         CONFIDANTE_REDIS_URL=redis://127.0.0.1:6379/0 confidante serve
     """
+    import os
+
     import uvicorn
 
     from confidante.server import create_app
@@ -45,7 +47,8 @@ def serve(
     from confidante.server.problems import message
 
     settings = Settings.from_env()
-    app = create_app(settings, log_requests=log_requests)
+    debug = os.environ.get("CONFIDANTE_DEBUG") == "1"  # tracebacks may show what was said
+    app = create_app(settings, log_requests=log_requests, debug=debug)
     typer.echo(message("serve.listening", url=f"http://{host}:{port}/"))
     uvicorn.run(
         app,

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from anyio import to_thread
-from fastapi import APIRouter, Body, Depends, Request, Response
-from fastapi.security import HTTPAuthorizationCredentials
+from fastapi import APIRouter, Body, Request, Response
+from pydantic import BaseModel
 
 from confidante.conversation import Reply
 from confidante.errors import InputError
@@ -36,10 +36,7 @@ from confidante.server.schemas import (
     TimeOut,
     Turn,
 )
-from confidante.server.services import Services, Stopwatch, bearer_scheme, services, token_of
-
-Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
-Shared = Annotated[Services, Depends(services)]
+from confidante.server.services import BEARER, Services, Stopwatch, bearer_token, services_of
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody, "description": why}
@@ -55,6 +52,11 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 router = APIRouter(prefix="/api", tags=["sessions"], responses=_ERRORS)
+
+
+def _json(model: BaseModel, status: int = 200) -> Response:
+    """A model as a JSON response, serialised once (FastAPI would validate it again)."""
+    return Response(model.model_dump_json(), status_code=status, media_type="application/json")
 
 
 def _locale(raw: str | None) -> str | None:
@@ -98,9 +100,10 @@ async def due_cue(s: Services, token: str | None) -> Cue:
 
 @router.post("/sessions", status_code=201, response_model=Created)
 async def create_session(
-    request: Request, s: Shared, body: Annotated[NewSession | None, Body()] = None
-) -> Created:
+    request: Request, body: Annotated[NewSession | None, Body()] = None
+) -> Response:
     """Start a session: returns its token and the AI notice. Keep the token in memory only."""
+    s = services_of(request)
     s.limit(s.creates, s.address_key(request))
     body = body or NewSession()
     continuity = handle = None
@@ -122,54 +125,58 @@ async def create_session(
         regular=handle,
     )
     s.metrics.sessions_started.inc()
-    return Created(
+    created = Created(
         token=token,
         notice=ReplyOut.of(reply),
         welcome_back=handle is not None,
         minutes=minutes,
         time=time,
     )
+    return _json(created, 201)
 
 
-@router.get("/session", response_model=Status)
-async def session_status(s: Shared, auth: Bearer) -> Status:
+@router.get("/session", response_model=Status, openapi_extra=BEARER)
+async def session_status(request: Request) -> Response:
     """The session's phase and how much time is left."""
 
     def status(live: Live) -> Status:
         return Status(phase=live.session.state.phase.value, time=TimeOut.of(live.session))
 
-    found, _ = await s.desk.act(token_of(auth), status)
-    return found
+    found, _ = await services_of(request).desk.act(bearer_token(request), status)
+    return _json(found)
 
 
-@router.post("/session/start", response_model=Turn)
-async def start(s: Shared, auth: Bearer, body: ReliefIn) -> Turn:
+@router.post("/session/start", response_model=Turn, openapi_extra=BEARER)
+async def start(request: Request, body: ReliefIn) -> Response:
     """Record the 0-10 check before the hour (null skips) and get the invitation to talk."""
+    s = services_of(request)
 
     def begin(live: Live) -> tuple[Reply, TimeOut]:
         live.session.set_relief_before(body.relief)
         return live.session.open(), TimeOut.of(live.session)
 
-    (reply, time), _ = await s.desk.act(token_of(auth), begin)
+    (reply, time), _ = await s.desk.act(bearer_token(request), begin)
     s.metrics.replied(reply)
-    return Turn(reply=ReplyOut.of(reply), time=time)
+    return _json(Turn(reply=ReplyOut.of(reply), time=time))
 
 
-@router.post("/session/messages", response_model=Turn)
-async def say(s: Shared, auth: Bearer, body: Say) -> Turn:
+@router.post("/session/messages", response_model=Turn, openapi_extra=BEARER)
+async def say(request: Request, body: Say) -> Response:
     """Send one message and get the listener's reply (the WebSocket does the same)."""
-    return await answer(s, token_of(auth), body.text, "http")
+    turn = await answer(services_of(request), bearer_token(request), body.text, "http")
+    return _json(turn)
 
 
-@router.post("/session/cue", response_model=Cue)
-async def cue(s: Shared, auth: Bearer) -> Cue:
+@router.post("/session/cue", response_model=Cue, openapi_extra=BEARER)
+async def cue(request: Request) -> Response:
     """A time cue if one is due now, else null; for clients that tick while the person is quiet."""
-    return await due_cue(s, token_of(auth))
+    return _json(await due_cue(services_of(request), bearer_token(request)))
 
 
-@router.post("/session/summary", response_model=Summary)
-async def summary(s: Shared, auth: Bearer) -> Summary:
+@router.post("/session/summary", response_model=Summary, openapi_extra=BEARER)
+async def summary(request: Request) -> Response:
     """A brief summary of what was heard; begins the close and offers a note to keep."""
+    s = services_of(request)
 
     def summarise(live: Live) -> tuple[Reply, Summary]:
         session = live.session
@@ -187,14 +194,15 @@ async def summary(s: Shared, auth: Bearer) -> Summary:
         found = Summary(reply=ReplyOut.of(reply), draft=offered, regular=live.regular is not None)
         return reply, found
 
-    (reply, found), _ = await s.desk.act(token_of(auth), summarise)
+    (reply, found), _ = await s.desk.act(bearer_token(request), summarise)
     s.metrics.replied(reply)
-    return found
+    return _json(found)
 
 
-@router.post("/session/remember", response_model=Remembered)
-async def remember(s: Shared, auth: Bearer, body: RememberIn) -> Remembered:
+@router.post("/session/remember", response_model=Remembered, openapi_extra=BEARER)
+async def remember(request: Request, body: RememberIn) -> Response:
     """Keep the note the person approved, sealed under their passphrase (or a recovery phrase)."""
+    s = services_of(request)
     note = body.note.strip()
     if not note:
         raise Problem(400, "nothing_to_keep")
@@ -203,26 +211,29 @@ async def remember(s: Shared, auth: Bearer, body: RememberIn) -> Remembered:
         draft = live.session.memory_draft()
         return draft.feelings, draft.topics, live.regular
 
-    (feelings, topics, handle), _ = await s.desk.act(token_of(auth), read)
+    (feelings, topics, handle), _ = await s.desk.act(bearer_token(request), read)
     if not body.keep_themes:
         feelings, topics = (), ()
     if handle is not None:
         if not body.passphrase:
             raise Problem(400, "passphrase_needed")
-        return await to_thread.run_sync(
+        kept = await to_thread.run_sync(
             update_note, s.settings, handle, body.passphrase, note, feelings, topics,
             limiter=s.vault_slots,
         )
-    return await to_thread.run_sync(
-        create_note, s.settings, note, feelings, topics, body.passphrase or None,
-        limiter=s.vault_slots,
-    )
+    else:
+        kept = await to_thread.run_sync(
+            create_note, s.settings, note, feelings, topics, body.passphrase or None,
+            limiter=s.vault_slots,
+        )
+    return _json(kept)
 
 
-@router.post("/session/close", response_model=Closed)
-async def close(s: Shared, auth: Bearer, body: ReliefIn) -> Closed:
+@router.post("/session/close", response_model=Closed, openapi_extra=BEARER)
+async def close(request: Request, body: ReliefIn) -> Response:
     """Record the 0-10 check after the hour and say goodbye; the session is then deleted."""
-    token = token_of(auth)
+    s = services_of(request)
+    token = bearer_token(request)
 
     def finish(live: Live) -> Reply:
         live.session.set_relief_after(body.relief)
@@ -232,13 +243,14 @@ async def close(s: Shared, auth: Bearer, body: ReliefIn) -> Closed:
     s.turns.forget(session_id(token))
     s.metrics.replied(reply)
     s.metrics.ended("close")
-    return Closed(reply=ReplyOut.of(reply))
+    return _json(Closed(reply=ReplyOut.of(reply)))
 
 
-@router.delete("/session", status_code=204, response_class=Response)
-async def quick_exit(s: Shared, auth: Bearer) -> Response:
+@router.delete("/session", status_code=204, response_class=Response, openapi_extra=BEARER)
+async def quick_exit(request: Request) -> Response:
     """Quick exit: delete the session now, saying nothing. Its sealed state becomes unreadable."""
-    token = token_of(auth)
+    s = services_of(request)
+    token = bearer_token(request)
     if not await s.desk.drop(token):
         raise Problem(404, "no_session")
     s.turns.forget(session_id(token))
@@ -257,11 +269,12 @@ async def quick_exit(s: Shared, auth: Bearer) -> Response:
         }
     },
 )
-async def quick_exit_beacon(request: Request, s: Shared) -> Response:
+async def quick_exit_beacon(request: Request) -> Response:
     """Quick exit for ``navigator.sendBeacon``, which cannot set headers: the token is the body.
 
     Always 204, whether or not there was a session, so it tells nothing to whoever sends it.
     """
+    s = services_of(request)
     raw = (await request.body())[:200].decode("utf-8", errors="replace").strip()
     try:
         if raw and await s.desk.drop(raw):

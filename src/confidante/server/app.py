@@ -26,8 +26,8 @@ from confidante.server.middleware import BodyLimit, RequestLog, SecurityHeaders,
 from confidante.server.pages import pages_router
 from confidante.server.problems import INTERNAL, error_response, install, message
 from confidante.server.schemas import Health
-from confidante.server.services import Services, services
-from confidante.server.store import SessionStore, store_for
+from confidante.server.services import Services, declare_bearer, services_of
+from confidante.server.store import SessionStore, StoreDown, store_for
 from confidante.session.clock import Clock, WallClock
 from confidante.settings import Settings
 
@@ -45,10 +45,13 @@ def create_app(
     store: SessionStore | None = None,
     limits: Limits | None = None,
     log_requests: bool = False,
+    debug: bool = False,
 ) -> FastAPI:
     """The app for ``settings``; pass ``listener``, ``clock``, ``store`` or ``limits`` in tests.
 
     The clock defaults to wall-clock time because session state may move between replicas.
+    ``log_requests`` logs each request's method, path, status and time; ``debug`` logs the
+    traceback of an unexpected error (it may show what was said: a developer's machine only).
     """
     limits = limits or Limits()
     listener = listener or Listener.default(settings)
@@ -69,9 +72,12 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
+        # FastAPI's own OpenTelemetry would record addresses and paths if a provider were set.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.services = shared
     install(app)
+    declare_bearer(app)
 
     async def on_crash(_request: Request, _exc: Exception) -> Response:
         return error_response(500, INTERNAL)
@@ -86,7 +92,7 @@ def create_app(
     @app.get("/healthz", response_model=Health, tags=["operations"])
     async def healthz(request: Request) -> Response:
         """Liveness and whether the session store answers (503 when it does not)."""
-        s = services(request)
+        s = services_of(request)
         up = await s.desk.store.ping()
         text = message("health.ok") if up else message("errors.unavailable")
         body = Health(ok=up, store=s.desk.store.name, text=text)
@@ -100,16 +106,19 @@ def create_app(
     )
     async def metrics(request: Request) -> Response:
         """Prometheus metrics: counts and timings only, never text or tokens."""
-        s = services(request)
-        body = s.metrics.render(await s.desk.store.count())
-        return Response(body, media_type=PROMETHEUS_CONTENT_TYPE)
+        s = services_of(request)
+        try:
+            open_sessions = await s.desk.store.count()
+        except StoreDown:
+            open_sessions = -1  # the store did not answer; the other figures still stand
+        return Response(s.metrics.render(open_sessions), media_type=PROMETHEUS_CONTENT_TYPE)
 
     # Added innermost first: the shield sits just inside the headers, so its 500 gets them too.
     def body_limit(path: str) -> int:
         return limits.completions_body_bytes if path.startswith("/v1/") else limits.body_bytes
 
     app.add_middleware(BodyLimit, limit_for=body_limit)
-    app.add_middleware(Shield)
+    app.add_middleware(Shield, debug=debug)
     app.add_middleware(RequestLog, metrics=shared.metrics, log=log_requests)
     app.add_middleware(SecurityHeaders)
     return app

@@ -17,10 +17,9 @@ import re
 import secrets
 import time
 from collections.abc import AsyncIterator, Sequence
-from typing import Annotated
 
 from anyio import to_thread
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from confidante.conversation import Reply
@@ -38,14 +37,12 @@ from confidante.server.schemas import (
     ModelList,
     Usage,
 )
-from confidante.server.services import Services, Stopwatch, services
+from confidante.server.services import Services, Stopwatch, services_of
 from confidante.session.clock import ManualClock
 
 MODEL_ID = "confidante"
 _CREATED = 1_700_000_000  # a fixed "created" time for the one model
 _PIECE = re.compile(r"\S+\s*")
-
-Shared = Annotated[Services, Depends(services)]
 
 router = APIRouter(
     prefix="/v1",
@@ -139,9 +136,10 @@ async def model(model: str) -> ModelCard:
     responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
 )
 async def chat_completions(
-    request: Request, s: Shared, body: ChatRequest
+    request: Request, body: ChatRequest
 ) -> ChatCompletion | StreamingResponse:
     """Answer the last user message, rebuilding the conversation from the messages sent."""
+    s = services_of(request)
     s.limit(s.completions, s.address_key(request))
     said, first_turn = _checked(s, body)
     watch = Stopwatch()

@@ -1,13 +1,14 @@
-"""The desk: hands each request its session, rebuilt from sealed state, and seals it again after.
+"""The desk: hands each request its session, rebuilt from the store, and parks it again after.
 
-A request brings a token; the desk looks the sealed record up by the token's public id, opens it
-with the token's key, rebuilds the ``Session`` with the shared listener, runs the route's action,
-seals the new state and writes it back (compare-and-set). The token lives only for that request.
-A session that closed is deleted instead of written back. Every failure to open a session, for
-whatever reason (unknown, ended, expired, another token), gets the same 404 and reveals nothing.
+A request brings a token; the desk finds the record by the token's public id, opens it with the
+token (``SessionStore.unpack``), rebuilds the ``Session`` with the shared listener, runs the
+route's action, packs the new state and writes it back (compare-and-set). The token lives only
+for that request. A session that closed is deleted instead of written back. Every failure to open
+a session, for whatever reason (unknown, ended, expired, another token), gets the same 404.
 
-The random choices of a session continue across requests from a seed sealed with the state, and
-the engine runs in a worker thread so a slow voice never stalls the server.
+The random choices of a session continue across requests from a seed kept with the state. The
+engine runs in a worker thread when the voice may block (a model voice); the phrasebook answers
+in milliseconds, so with it the desk runs the engine in the event loop and saves the hop.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import random
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -23,18 +24,20 @@ from typing import Any, TypeVar
 from anyio import to_thread
 
 from confidante.conversation import SessionState
-from confidante.errors import InputError, SessionEndedError, TamperedError, WrongKeyError
+from confidante.errors import InputError, SessionEndedError, WrongKeyError
 from confidante.listener import Listener
 from confidante.server.problems import Problem
-from confidante.server.store import SessionStore
+from confidante.server.store import NoSession, Parked, SessionStore, StoreDown
 from confidante.session.clock import Clock
 from confidante.session.hour import Session
-from confidante.vault.sessionbox import new_session_token, open_state, parse_token, seal_state
+from confidante.vault.sessionbox import new_session_token, parse_token
 
 T = TypeVar("T")
 
-_FORMAT = 1
 _SEED_MIX = 1_000_003  # spreads (seed, step) over the generator's seed space
+
+#: Voices that never wait on anything (no network, no model): safe to run in the event loop.
+INLINE_VOICES = frozenset({"phrasebook", "fake"})
 
 
 @dataclass
@@ -81,8 +84,16 @@ def _no_session() -> Problem:
     return Problem(404, "no_session")
 
 
+async def _io(call: Awaitable[T]) -> T:
+    """A store call; 503 when the store does not answer."""
+    try:
+        return await call
+    except StoreDown:
+        raise Problem(503, "unavailable") from None
+
+
 class Desk:
-    """Opens, runs and seals sessions for requests; holds no token and no plaintext state."""
+    """Opens, runs and parks sessions for requests; keeps no token."""
 
     def __init__(
         self,
@@ -91,13 +102,15 @@ class Desk:
         clock: Clock,
         *,
         idle_seconds: int,
-        threaded: bool = True,
+        threaded: bool | None = None,
     ) -> None:
         self.listener = listener
         self.store = store
         self.clock = clock
         self.idle_seconds = idle_seconds
-        self.threaded = threaded
+        self.threaded = (
+            listener.voice.name not in INLINE_VOICES if threaded is None else threaded
+        )
         self._locks = _Locks()
 
     async def _run(self, fn: Callable[[], T]) -> T:
@@ -113,17 +126,10 @@ class Desk:
             clock=self.clock, rng=rng, minutes=state.minutes, locale=state.locale, state=state
         )
 
-    def _seal(self, live: Live, seed: int, step: int, token: str) -> tuple[bytes, int]:
-        envelope = {
-            "v": _FORMAT,
-            "state": live.session.state.to_dict(),
-            "seed": seed,
-            "step": step,
-            "summary": live.summary,
-            "regular": live.regular,
-        }
+    def _park(self, live: Live, seed: int, step: int, token: str) -> tuple[Any, int]:
+        parked = Parked(live.session.state, seed, step, live.summary, live.regular)
         ttl = int(live.session.seconds_left()) + self.idle_seconds
-        return seal_state(envelope, token), ttl
+        return self.store.pack(parked, token), ttl
 
     async def start(
         self,
@@ -138,41 +144,39 @@ class Desk:
         issued = new_session_token()
         seed = secrets.randbits(48)
 
-        def work() -> tuple[T, bytes, int]:
+        def work() -> tuple[T, Any, int]:
             session = self._session(
                 None, seed, 0, minutes=minutes, locale=locale, continuity=continuity
             )
             live = Live(session=session, regular=regular)
             result = action(live)
-            blob, ttl = self._seal(live, seed, 1, issued.token)
-            return result, blob, ttl
+            record, ttl = self._park(live, seed, 1, issued.token)
+            return result, record, ttl
 
-        result, blob, ttl = await self._run(work)
-        if not await self.store.create(issued.session_id, blob, ttl):
+        result, record, ttl = await self._run(work)
+        if not await _io(self.store.create(issued.session_id, record, ttl)):
             raise Problem(503, "unavailable")
         return issued.token, result
 
     async def act(self, token: str | None, action: Callable[[Live], T]) -> tuple[T, bool]:
-        """Run ``action`` on the token's session and keep the result; returns it and whether
-        the session is still open (a closed one is deleted)."""
+        """Run ``action`` on the token's session and keep the outcome; returns the action's
+        result and whether the session is still open (a closed one is deleted)."""
         sid = session_id(token)
         assert token is not None
         async with self._locks.hold(sid):
-            blob = await self.store.load(sid)
-            if blob is None:
+            record = await _io(self.store.fetch(sid))
+            if record is None:
                 raise _no_session()
 
-            def work() -> tuple[T, bytes | None, int]:
+            def work() -> tuple[T, Any, int]:
                 try:
-                    envelope = open_state(blob, token)
-                    state = SessionState.from_dict(envelope["state"])
-                    seed, step = int(envelope["seed"]), int(envelope["step"])
-                except (WrongKeyError, TamperedError, KeyError, TypeError, ValueError):
+                    parked = self.store.unpack(record, token)
+                except NoSession:
                     raise _no_session() from None
                 live = Live(
-                    session=self._session(state, seed, step),
-                    summary=envelope.get("summary"),
-                    regular=envelope.get("regular"),
+                    session=self._session(parked.state, parked.seed, parked.step),
+                    summary=parked.summary,
+                    regular=parked.regular,
                 )
                 try:
                     result = action(live)
@@ -180,14 +184,14 @@ class Desk:
                     raise _no_session() from None
                 if live.session.closed:
                     return result, None, 0
-                new_blob, ttl = self._seal(live, seed, step + 1, token)
-                return result, new_blob, ttl
+                new_record, ttl = self._park(live, parked.seed, parked.step + 1, token)
+                return result, new_record, ttl
 
-            result, new_blob, ttl = await self._run(work)
-            if new_blob is None:
-                await self.store.delete(sid)
+            result, new_record, ttl = await self._run(work)
+            if new_record is None:
+                await _io(self.store.delete(sid))
                 return result, False
-            if not await self.store.replace(sid, blob, new_blob, ttl):
+            if not await _io(self.store.replace(sid, record, new_record, ttl)):
                 raise Problem(409, "busy")
             return result, True
 
@@ -196,22 +200,22 @@ class Desk:
         await self.act(token, lambda live: None)
 
     async def drop(self, token: str | None) -> bool:
-        """Delete the token's session without opening it (quick exit); True if there was one.
+        """Delete the token's session without running it (quick exit); True if there was one.
 
-        Only a token whose key opens the record may delete it, so a bare session id (which is
-        not secret in the same way) cannot end someone else's session.
+        Only the token that opens the record may delete it, so a session id alone (a part of the
+        token) cannot end someone else's session.
         """
         sid = session_id(token)
         assert token is not None
         async with self._locks.hold(sid):
-            blob = await self.store.load(sid)
-            if blob is None:
+            record = await _io(self.store.fetch(sid))
+            if record is None:
                 return False
             try:
-                open_state(blob, token)
-            except (WrongKeyError, TamperedError):
+                self.store.unpack(record, token)
+            except NoSession:
                 return False
-            return await self.store.delete(sid)
+            return await _io(self.store.delete(sid))
 
 
 def input_problem(err: InputError) -> Problem:

@@ -55,10 +55,15 @@ async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
 
 
 class Shield:
-    """Turns any unexpected exception into a bare 500 and logs only its type, never its text."""
+    """Turns any unexpected exception into a bare 500 and logs only its type, never its text.
 
-    def __init__(self, app: ASGIApp) -> None:
+    With ``debug`` (``CONFIDANTE_DEBUG=1`` for ``confidante serve``) the traceback is logged
+    too, for a developer's own machine: it may show what was said.
+    """
+
+    def __init__(self, app: ASGIApp, debug: bool = False) -> None:
         self.app = app
+        self.debug = debug
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Run the app; on an unexpected error answer 500 (HTTP) or close with 1011 (WebSocket)."""
@@ -78,6 +83,8 @@ class Shield:
         except Exception as err:
             # The message or traceback of an exception may quote what a person said: type only.
             log.error("unexpected %s while serving a request", type(err).__name__)
+            if self.debug:
+                log.exception("the traceback (CONFIDANTE_DEBUG=1; it may quote a person)")
             if started:
                 return
             if scope["type"] == "http":

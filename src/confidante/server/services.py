@@ -1,16 +1,17 @@
 """What every route of one app shares: settings, the listener, the desk, limits and metrics.
 
-One ``Services`` is made by ``create_app`` and hung on ``app.state``; routes reach it through
-the ``services`` dependency, so nothing lives in module globals.
+One ``Services`` is made by ``create_app`` and hung on ``app.state``; routes reach it with
+``services_of(request)``, so nothing lives in module globals.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from anyio import CapacityLimiter
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import FastAPI
 from starlette.requests import HTTPConnection
 
 from confidante.listener import Listener
@@ -20,10 +21,8 @@ from confidante.server.metrics import Metrics
 from confidante.server.problems import Problem
 from confidante.settings import Settings
 
-#: Declares the Bearer scheme in the OpenAPI schema; a missing or odd header gives None (-> 401).
-bearer_scheme = HTTPBearer(
-    auto_error=False, description="The session token from POST /api/sessions."
-)
+#: ``openapi_extra`` of a route that needs the session token (see ``declare_bearer``).
+BEARER: dict[str, Any] = {"security": [{"session_token": []}]}
 
 
 @dataclass
@@ -65,15 +64,40 @@ class Services:
             raise Problem(413, "too_long", limit=limit)
 
 
-def services(conn: HTTPConnection) -> Services:
-    """The app's Services (a FastAPI dependency)."""
+def services_of(conn: HTTPConnection) -> Services:
+    """The app's Services, from a request or WebSocket."""
     found: Services = conn.app.state.services
     return found
 
 
-def token_of(credentials: HTTPAuthorizationCredentials | None) -> str | None:
-    """The bearer token, if a well-formed Authorization header carried one."""
-    return credentials.credentials if credentials is not None else None
+
+def bearer_token(conn: HTTPConnection) -> str | None:
+    """The token of an ``Authorization: Bearer`` header, or None (the routes answer 401).
+
+    Read by hand rather than through a FastAPI dependency: it is on every turn's path.
+    """
+    scheme, _, value = conn.headers.get("authorization", "").partition(" ")
+    value = value.strip()
+    return value if scheme.lower() == "bearer" and value else None
+
+
+def declare_bearer(app: FastAPI) -> None:
+    """Add the session token's Bearer scheme to ``app``'s OpenAPI schema."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+            schemes["session_token"] = {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "The session token from POST /api/sessions.",
+            }
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 class Stopwatch:

@@ -1,22 +1,39 @@
-"""Where sealed session state waits between requests: process memory, or Redis for replicas.
+"""Where a session waits between requests: this process's memory, or Redis (sealed) for replicas.
 
-Both stores hold only what ``vault.sessionbox`` sealed under the person's token, keyed by the
-token's public session id, so neither can read a conversation: the server keeps no token after
-a request. Every record has a time to live, refreshed on each write, so an abandoned session
-disappears on its own. Writes are compare-and-set (``replace`` names the blob it read), so two
-requests racing on one session never lose a turn silently: the loser is told to try again.
+A store keeps a ``Parked`` session (its state plus what the server keeps beside it) under the
+token's public session id, in a form of its own (a *record*):
+
+* ``MemoryStore`` (the default) keeps the live objects with a keyed hash of the token, so a
+  request must bring the token to reach its session; nothing is serialised, so a turn costs
+  only the engine's time. The process holds the conversation while it lasts, as the terminal does.
+* ``RedisStore`` seals the state with ``vault.sessionbox`` under the key the token carries, so
+  what sits in Redis is unreadable without the token, which the server never keeps.
+
+Both give every record a time to live, refreshed on each write, so an abandoned session goes
+away on its own. Writes are compare-and-set (``replace`` names the record it read): two requests
+racing on one session never lose a turn silently; the loser is told to try again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 import time
 from collections.abc import Callable
-from typing import Protocol, cast
+from dataclasses import dataclass
+from typing import Any, Protocol, cast
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from confidante.conversation import SessionState
+from confidante.errors import TamperedError, WrongKeyError
+from confidante.vault.sessionbox import open_state, seal_state
 
 _PREFIX = "confidante:session:"
 _INDEX = "confidante:sessions"  # sorted set: session id -> expiry, for the open-sessions gauge
+_FORMAT = 1
 
 # KEYS[1] record, KEYS[2] index; ARGV: expected blob, new blob, ttl seconds, session id, expiry.
 _CAS = """
@@ -29,21 +46,49 @@ return 0
 """
 
 
+class NoSession(Exception):
+    """The token does not open this record (another token, or changed bytes)."""
+
+
+class StoreDown(Exception):
+    """The store did not answer (routes say 503 and to try again)."""
+
+
+@dataclass
+class Parked:
+    """A session between requests: its state, the seed of its choices, and the server's notes."""
+
+    state: SessionState
+    seed: int
+    step: int  # requests served so far; with the seed it sets each request's random choices
+    summary: str | None = None  # the summary's words, for a regular's note
+    regular: str | None = None  # the handle of a regular who opened their note
+
+
 class SessionStore(Protocol):
-    """Sealed blobs by session id, each with a time to live."""
+    """Parked sessions by session id, each with a time to live. ``pack``/``unpack`` are CPU
+    work (the desk runs them in a worker thread); the others are I/O."""
 
     name: str
 
-    async def create(self, session_id: str, blob: bytes, ttl: int) -> bool:
-        """Store a new record; False if the id is taken."""
+    def pack(self, parked: Parked, token: str) -> Any:
+        """The record to store for ``parked``, bound to ``token``."""
         ...
 
-    async def load(self, session_id: str) -> bytes | None:
+    def unpack(self, record: Any, token: str) -> Parked:
+        """The parked session in ``record``; NoSession when ``token`` does not open it."""
+        ...
+
+    async def create(self, session_id: str, record: Any, ttl: int) -> bool:
+        """Store a new record; False if the id is taken or there is no room."""
+        ...
+
+    async def fetch(self, session_id: str) -> Any | None:
         """The record, or None when there is none (never was, ended, or expired)."""
         ...
 
-    async def replace(self, session_id: str, expected: bytes, blob: bytes, ttl: int) -> bool:
-        """Swap ``expected`` for ``blob``; False (and no change) if the record moved meanwhile."""
+    async def replace(self, session_id: str, expected: Any, record: Any, ttl: int) -> bool:
+        """Swap ``expected`` for ``record``; False (and no change) if it moved meanwhile."""
         ...
 
     async def delete(self, session_id: str) -> bool:
@@ -63,19 +108,40 @@ class SessionStore(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class _Held:
+    parked: Parked
+    verifier: bytes  # keyed hash of the token: proves a request holds it, reveals nothing
+
+
 class MemoryStore:
-    """Sealed records in this process's memory; the default for a single server process."""
+    """Live sessions in this process's memory: the default for a single server process."""
 
     name = "memory"
 
     def __init__(
         self, max_records: int = 100_000, now: Callable[[], float] = time.monotonic
     ) -> None:
-        self._records: dict[str, tuple[bytes, float]] = {}
+        self._records: dict[str, tuple[_Held, float]] = {}
         self._max = max_records
         self._now = now  # seconds on a steady scale; tests pass a clock they can move
+        self._key = secrets.token_bytes(32)  # made per process, never stored
 
-    def _live(self, session_id: str) -> bytes | None:
+    def _verifier(self, token: str) -> bytes:
+        return hmac.new(self._key, token.encode(), hashlib.sha256).digest()
+
+    def pack(self, parked: Parked, token: str) -> _Held:
+        """Hold the objects as they are, with the token's keyed hash."""
+        return _Held(parked, self._verifier(token))
+
+    def unpack(self, record: Any, token: str) -> Parked:
+        """The parked session, if the token's keyed hash matches."""
+        held = cast(_Held, record)
+        if not hmac.compare_digest(held.verifier, self._verifier(token)):
+            raise NoSession
+        return held.parked
+
+    def _live(self, session_id: str) -> _Held | None:
         found = self._records.get(session_id)
         if found is None:
             return None
@@ -89,7 +155,7 @@ class MemoryStore:
         for key in [k for k, (_, until) in self._records.items() if until <= now]:
             del self._records[key]
 
-    async def create(self, session_id: str, blob: bytes, ttl: int) -> bool:
+    async def create(self, session_id: str, record: Any, ttl: int) -> bool:
         """Store a new record; False if the id is taken or memory is full of live sessions."""
         if len(self._records) >= self._max:
             self._sweep()
@@ -97,18 +163,18 @@ class MemoryStore:
                 return False
         if self._live(session_id) is not None:
             return False
-        self._records[session_id] = (blob, self._now() + ttl)
+        self._records[session_id] = (cast(_Held, record), self._now() + ttl)
         return True
 
-    async def load(self, session_id: str) -> bytes | None:
+    async def fetch(self, session_id: str) -> _Held | None:
         """The record, or None."""
         return self._live(session_id)
 
-    async def replace(self, session_id: str, expected: bytes, blob: bytes, ttl: int) -> bool:
-        """Compare-and-set with a fresh time to live."""
-        if self._live(session_id) != expected:
+    async def replace(self, session_id: str, expected: Any, record: Any, ttl: int) -> bool:
+        """Compare-and-set (by identity) with a fresh time to live."""
+        if self._live(session_id) is not expected:
             return False
-        self._records[session_id] = (blob, self._now() + ttl)
+        self._records[session_id] = (cast(_Held, record), self._now() + ttl)
         return True
 
     async def delete(self, session_id: str) -> bool:
@@ -125,8 +191,7 @@ class MemoryStore:
         return True
 
     async def aclose(self) -> None:
-        """Drop every record (the process is going away)."""
-        self._records.clear()
+        """Nothing to let go of; the records go with the process."""
 
 
 class RedisStore:
@@ -135,48 +200,87 @@ class RedisStore:
     name = "redis"
 
     def __init__(self, url: str) -> None:
-        # Timeouts keep a stalled Redis from hanging requests; the routes answer 503 instead.
+        # Timeouts keep a stalled Redis from hanging requests forever.
         self._redis = Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
         self._cas = self._redis.register_script(_CAS)
 
-    async def create(self, session_id: str, blob: bytes, ttl: int) -> bool:
+    def pack(self, parked: Parked, token: str) -> bytes:
+        """Seal the state and notes under the token's key (sessionbox)."""
+        envelope = {
+            "v": _FORMAT,
+            "state": parked.state.to_dict(),
+            "seed": parked.seed,
+            "step": parked.step,
+            "summary": parked.summary,
+            "regular": parked.regular,
+        }
+        return seal_state(envelope, token)
+
+    def unpack(self, record: Any, token: str) -> Parked:
+        """Open a sealed record; NoSession for another token or changed bytes."""
+        try:
+            envelope = open_state(cast(bytes, record), token)
+            return Parked(
+                state=SessionState.from_dict(envelope["state"]),
+                seed=int(envelope["seed"]),
+                step=int(envelope["step"]),
+                summary=envelope.get("summary"),
+                regular=envelope.get("regular"),
+            )
+        except (WrongKeyError, TamperedError, KeyError, TypeError, ValueError):
+            raise NoSession from None
+
+    async def create(self, session_id: str, record: Any, ttl: int) -> bool:
         """SET NX with a TTL, and index the id for counting."""
-        created = await self._redis.set(_PREFIX + session_id, blob, ex=ttl, nx=True)
-        if created:
-            await self._redis.zadd(_INDEX, {session_id: time.time() + ttl})
+        try:
+            created = await self._redis.set(_PREFIX + session_id, record, ex=ttl, nx=True)
+            if created:
+                await self._redis.zadd(_INDEX, {session_id: time.time() + ttl})
+        except RedisError:
+            raise StoreDown from None
         return bool(created)
 
-    async def load(self, session_id: str) -> bytes | None:
+    async def fetch(self, session_id: str) -> bytes | None:
         """GET the record."""
-        found = await self._redis.get(_PREFIX + session_id)
+        try:
+            found = await self._redis.get(_PREFIX + session_id)
+        except RedisError:
+            raise StoreDown from None
         return cast("bytes | None", found)
 
-    async def replace(self, session_id: str, expected: bytes, blob: bytes, ttl: int) -> bool:
+    async def replace(self, session_id: str, expected: Any, record: Any, ttl: int) -> bool:
         """Atomic compare-and-set in a Lua script."""
-        done = await self._cas(
-            keys=[_PREFIX + session_id, _INDEX],
-            args=[expected, blob, ttl, session_id, time.time() + ttl],
-        )
+        try:
+            done = await self._cas(
+                keys=[_PREFIX + session_id, _INDEX],
+                args=[expected, record, ttl, session_id, time.time() + ttl],
+            )
+        except RedisError:
+            raise StoreDown from None
         return bool(done)
 
     async def delete(self, session_id: str) -> bool:
         """DEL the record and its index entry."""
-        removed = await self._redis.delete(_PREFIX + session_id)
-        await self._redis.zrem(_INDEX, session_id)
+        try:
+            removed = await self._redis.delete(_PREFIX + session_id)
+            await self._redis.zrem(_INDEX, session_id)
+        except RedisError:
+            raise StoreDown from None
         return bool(removed)
 
     async def count(self) -> int:
         """Index entries not yet expired (expired ones are pruned first)."""
-        await self._redis.zremrangebyscore(_INDEX, "-inf", time.time())
-        return int(await self._redis.zcard(_INDEX))
+        try:
+            await self._redis.zremrangebyscore(_INDEX, "-inf", time.time())
+            return int(await self._redis.zcard(_INDEX))
+        except RedisError:
+            raise StoreDown from None
 
     async def ping(self) -> bool:
-        """PING, False on any connection error."""
+        """PING; False on any connection error (redis-py wraps them in its own types)."""
         try:
             return bool(await self._redis.ping())
-        except OSError:
-            return False
-        except Exception:  # redis-py wraps socket errors in its own types
+        except Exception:
             return False
 
     async def aclose(self) -> None:

@@ -22,7 +22,7 @@ from confidante.server.api import answer, due_cue
 from confidante.server.desk import Live
 from confidante.server.problems import Problem, error_body, message
 from confidante.server.schemas import TimeOut
-from confidante.server.services import Services, services
+from confidante.server.services import Services, bearer_token, services_of
 
 router = APIRouter()
 
@@ -36,11 +36,6 @@ def _same_origin(ws: WebSocket) -> bool:
     if origin is None:
         return True
     return urlsplit(origin).netloc.lower() == ws.headers.get("host", "").lower()
-
-
-def _header_token(ws: WebSocket) -> str | None:
-    scheme, _, value = ws.headers.get("authorization", "").partition(" ")
-    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
 async def _send_error(ws: WebSocket, problem: Problem, ref: Any = None) -> None:
@@ -66,7 +61,7 @@ async def _frame(ws: WebSocket, s: Services, timeout: float) -> dict[str, Any] |
 
 async def _authenticate(ws: WebSocket, s: Services) -> str | None:
     """The token from the header or the first frame, checked against the store."""
-    token = _header_token(ws)
+    token = bearer_token(ws)
     if token is None:
         frame = await _frame(ws, s, s.limits.auth_seconds)
         if frame is None or frame.get("type") != "auth" or not isinstance(frame.get("token"), str):
@@ -79,7 +74,7 @@ async def _authenticate(ws: WebSocket, s: Services) -> str | None:
 @router.websocket("/api/session/stream")
 async def stream(ws: WebSocket) -> None:
     """The session's turns over one WebSocket; see the module docstring for the frames."""
-    s = services(ws)
+    s = services_of(ws)
     if not _same_origin(ws):
         await ws.close(code=_CLOSE_BASE + 403, reason=message("errors.unwelcome_origin")[:120])
         return

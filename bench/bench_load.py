@@ -1,0 +1,453 @@
+"""Load and isolation benchmark of the server, on 127.0.0.1 only, bounded in count and time.
+
+    .venv/bin/python bench/bench_load.py                      # 200 sessions x 30 turns
+    .venv/bin/python bench/bench_load.py --sessions 20 --turns 5 --json reports/load.json
+
+What it does, in one run:
+
+1. Starts ``confidante serve``'s app (memory store, phrasebook voice, rate limits off) and a bare
+   FastAPI echo endpoint (the floor), each in its own process on a free 127.0.0.1 port.
+2. Drives N concurrent sessions of T turns each over HTTP keep-alive (one connection per
+   session, a minimal client so the client costs little). Every session talks about its own
+   canary ("my friend Zorbel017x"); every reply is checked: no reply may name another session's
+   canary (a leak), and every message must get its reply (none lost).
+3. Drives the echo endpoint with the same N x T pattern and the same message sizes.
+4. Times the engine alone (``Session.respond`` in this process, no server) on the same script.
+5. Reports turn latency p50/p99 for both servers and the engine, and the server's memory per
+   open session (RSS growth with all sessions open, divided by N).
+
+Target: p99(server) <= 1.5 x p99(echo) + engine time under load, where engine time under load is
+the engine's mean time per turn times the number of concurrent sessions (one server process
+answers them one after another, so a turn waits for the engine's work on every other session's
+turn as well as its own). The run fails (exit 1) on any leak or lost message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+HOST = "127.0.0.1"
+MAX_SESSIONS = 1000
+MAX_TURNS = 200
+SCRIPT = (
+    "My friend {canary} has stopped talking to me.",
+    "I keep thinking about {canary} and what went wrong between us.",
+    "Work has been hard too, everyone is so busy.",
+    "I miss {canary}, we used to laugh a lot together.",
+    "Maybe I should write to {canary} first, but I'm scared.",
+    "My mother says I always push people away.",
+    "I don't sleep well, I lie awake going over it.",
+    "Last week I saw {canary} in town and we didn't speak.",
+    "I feel stupid for caring so much.",
+    "Sometimes I think nobody would notice if I stopped calling anyone.",
+)
+
+
+def canary(n: int) -> str:
+    """The unique name session ``n`` talks about."""
+    return f"Zorbel{n:03d}x"
+
+
+CANARY = re.compile(r"Zorbel\d{3}x")
+
+
+def message(n: int, turn: int) -> str:
+    """Session ``n``'s message for ``turn``."""
+    return SCRIPT[turn % len(SCRIPT)].format(canary=canary(n)) + f" ({turn + 1})"
+
+
+# -- the servers (run in child processes) ------------------------------------------------------
+
+
+def serve(kind: str, port: int) -> None:
+    """Run the Confidante app or the echo floor on 127.0.0.1:port until killed."""
+    import uvicorn
+
+    if kind == "confidante":
+        from confidante import Settings
+        from confidante.server import Limits, create_app
+
+        app: Any = create_app(Settings(locale="en_US", minutes=600), limits=Limits.unbounded())
+    else:
+        app = echo_app()
+    uvicorn.run(app, host=HOST, port=port, access_log=False, log_level="warning")
+
+
+class EchoSay(BaseModel):
+    """The echo floor's body: the same shape as a message."""
+
+    text: str
+
+
+def echo_app() -> Any:
+    """A bare FastAPI endpoint that parses a message and sends it back: the floor."""
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.post("/echo")
+    async def echo(body: EchoSay) -> dict[str, Any]:
+        return {"reply": {"text": body.text}}
+
+    return app
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class Server:
+    """A server child process."""
+
+    def __init__(self, kind: str) -> None:
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--serve", kind, "--port", str(self.port)],
+            stdout=subprocess.DEVNULL,
+        )
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        """Block until the port accepts connections."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"server exited with {self.proc.returncode}")
+            try:
+                with socket.create_connection((HOST, self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise SystemExit("server did not start in time")
+
+    def rss_kib(self) -> int:
+        """Resident memory of the server process, in KiB."""
+        status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+        return int(found.group(1)) if found else 0
+
+    def stop(self) -> None:
+        """Stop the child (its own process id, nothing broader)."""
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+# -- a minimal HTTP/1.1 keep-alive client ------------------------------------------------------
+
+
+class Connection:
+    """One keep-alive connection; requests on it go one after another."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+
+    @classmethod
+    async def open(cls, port: int) -> Connection:
+        """Connect to 127.0.0.1:port."""
+        reader, writer = await asyncio.open_connection(HOST, port)
+        return cls(reader, writer)
+
+    async def request(
+        self, method: str, path: str, body: Any = None, token: str | None = None
+    ) -> tuple[int, Any]:
+        """Send a JSON request and read the JSON response: (status, body)."""
+        payload = b"" if body is None else json.dumps(body).encode()
+        head = [f"{method} {path} HTTP/1.1", f"Host: {HOST}", f"Content-Length: {len(payload)}"]
+        if body is not None:
+            head.append("Content-Type: application/json")
+        if token:
+            head.append(f"Authorization: Bearer {token}")
+        self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + payload)
+        await self.writer.drain()
+        status_line = await self.reader.readline()
+        status = int(status_line.split()[1])
+        length = 0
+        while True:
+            line = await self.reader.readline()
+            if line in (b"\r\n", b""):
+                break
+            name, _, value = line.decode("latin-1").partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+        raw = await self.reader.readexactly(length) if length else b""
+        return status, json.loads(raw) if raw else None
+
+    async def close(self) -> None:
+        """Close the connection."""
+        self.writer.close()
+        with contextlib.suppress(OSError):
+            await self.writer.wait_closed()
+
+
+@dataclass
+class SessionResult:
+    """What one simulated person saw."""
+
+    n: int
+    latencies: list[float] = field(default_factory=list)
+    answered: int = 0
+    leaks: list[str] = field(default_factory=list)
+    echoed_own: int = 0
+    errors: list[int] = field(default_factory=list)
+
+
+class Barrier:
+    """Lets everyone go at once when the last one arrives (so start-up is not measured)."""
+
+    def __init__(self, parties: int) -> None:
+        self.parties = parties
+        self.arrived = 0
+        self.go = asyncio.Event()
+
+    async def wait(self) -> None:
+        """Arrive and wait for the others."""
+        self.arrived += 1
+        if self.arrived >= self.parties:
+            self.go.set()
+        await self.go.wait()
+
+
+async def person(n: int, turns: int, port: int, ready: Barrier, done: Barrier,
+                 measured: asyncio.Event) -> SessionResult:
+    """One person's session: start; when all have started, T turns; when all are done (and the
+    memory reading is taken), the summary and the close."""
+    result = SessionResult(n)
+    conn = await Connection.open(port)
+    try:
+        status, created = await conn.request("POST", "/api/sessions", {})
+        if status != 201:
+            result.errors.append(status)
+            await ready.wait()
+            await done.wait()
+            return result
+        token = created["token"]
+        await conn.request("POST", "/api/session/start", {"relief": 6}, token)
+        await ready.wait()
+        for turn in range(turns):
+            begun = time.perf_counter()
+            status, body = await conn.request(
+                "POST", "/api/session/messages", {"text": message(n, turn)}, token
+            )
+            result.latencies.append(time.perf_counter() - begun)
+            if status != 200:
+                result.errors.append(status)
+                continue
+            result.answered += 1
+            check(result, body["reply"]["text"])
+        await done.wait()  # every session is open with all its turns: memory is read now
+        await measured.wait()
+        status, summary = await conn.request("POST", "/api/session/summary", None, token)
+        if status == 200:
+            check(result, summary["reply"]["text"])
+        await conn.request("POST", "/api/session/close", {"relief": 4}, token)
+    finally:
+        await conn.close()
+    return result
+
+
+def check(result: SessionResult, reply: str) -> None:
+    """Record any other session's canary in a reply (a leak), and our own echoes."""
+    names = set(CANARY.findall(reply))
+    own = canary(result.n)
+    result.leaks.extend(sorted(names - {own}))
+    result.echoed_own += own in names
+
+
+async def echo_person(n: int, turns: int, port: int, ready: Barrier) -> list[float]:
+    """The same pattern against the echo floor."""
+    conn = await Connection.open(port)
+    latencies = []
+    try:
+        await ready.wait()
+        for turn in range(turns):
+            begun = time.perf_counter()
+            status, _ = await conn.request("POST", "/echo", {"text": message(n, turn)})
+            latencies.append(time.perf_counter() - begun)
+            assert status == 200
+    finally:
+        await conn.close()
+    return latencies
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0-100) by nearest rank, in milliseconds."""
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[rank] * 1000
+
+
+def engine_alone(sessions: int, turns: int) -> dict[str, float]:
+    """Session.respond timed in this process (no server), on the same script."""
+    from confidante import Listener, ManualClock, Settings
+    from confidante.vault.sessionbox import new_session_token, seal_state
+
+    listener = Listener.default(Settings(locale="en_US", minutes=600))
+    times: list[float] = []
+    sealed = 0
+    for n in range(sessions):
+        session = listener.session(clock=ManualClock(), rng=random.Random(n), minutes=600)
+        session.open()
+        for turn in range(turns):
+            begun = time.perf_counter()
+            session.respond(message(n, turn))
+            times.append(time.perf_counter() - begun)
+        sealed = max(sealed, len(seal_state(session.state.to_dict(), new_session_token().token)))
+    return {
+        "p50_ms": percentile(times, 50),
+        "p99_ms": percentile(times, 99),
+        "mean_ms": statistics.fmean(times) * 1000,
+        "sealed_state_bytes": sealed,
+    }
+
+
+async def drive(sessions: int, turns: int, app: Server, echo: Server) -> dict[str, Any]:
+    """Both load runs; returns the raw figures."""
+    ready, done, measured = Barrier(sessions), Barrier(sessions + 1), asyncio.Event()
+    rss_before = app.rss_kib()
+    tasks = [
+        asyncio.create_task(person(n, turns, app.port, ready, done, measured))
+        for n in range(sessions)
+    ]
+    await ready.go.wait()
+    began = time.perf_counter()
+    await done.wait()
+    app_seconds = time.perf_counter() - began
+    rss_open = app.rss_kib()
+    measured.set()
+    results = await asyncio.gather(*tasks)
+    echo_ready = Barrier(sessions)
+    echo_tasks = [
+        asyncio.create_task(echo_person(n, turns, echo.port, echo_ready))
+        for n in range(sessions)
+    ]
+    await echo_ready.go.wait()
+    began = time.perf_counter()
+    echo_runs = await asyncio.gather(*echo_tasks)
+    echo_seconds = time.perf_counter() - began
+    return {
+        "results": results,
+        "echo": [x for run in echo_runs for x in run],
+        "rss_before_kib": rss_before,
+        "rss_open_kib": rss_open,
+        "app_seconds": app_seconds,
+        "echo_seconds": echo_seconds,
+    }
+
+
+async def warm(app: Server, echo: Server) -> None:
+    """A few requests to each server, so imports and first-time work are not measured."""
+    conn = await Connection.open(app.port)
+    _, created = await conn.request("POST", "/api/sessions", {})
+    await conn.request("POST", "/api/session/start", {"relief": None}, created["token"])
+    for turn in range(5):
+        await conn.request("POST", "/api/session/messages", {"text": message(999, turn)},
+                           created["token"])
+    await conn.request("POST", "/api/session/close", {"relief": None}, created["token"])
+    await conn.close()
+    conn = await Connection.open(echo.port)
+    for turn in range(5):
+        await conn.request("POST", "/echo", {"text": message(999, turn)})
+    await conn.close()
+
+
+def main() -> int:
+    """Run the benchmark; print a report; exit 1 on a leak, a lost message or a timeout."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=200)
+    parser.add_argument("--turns", type=int, default=30)
+    parser.add_argument("--timeout", type=float, default=600, help="Seconds before giving up.")
+    parser.add_argument("--json", type=Path, help="Also write the figures as JSON here.")
+    parser.add_argument("--serve", choices=["confidante", "echo"], help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.port)
+        return 0
+    if not (1 <= args.sessions <= MAX_SESSIONS and 1 <= args.turns <= MAX_TURNS):
+        parser.error(f"sessions must be 1..{MAX_SESSIONS} and turns 1..{MAX_TURNS}")
+    engine = engine_alone(min(args.sessions, 20), args.turns)
+    app, echo = Server("confidante"), Server("echo")
+    try:
+        app.wait_ready()
+        echo.wait_ready()
+        asyncio.run(asyncio.wait_for(warm(app, echo), 60))
+        raw = asyncio.run(asyncio.wait_for(drive(args.sessions, args.turns, app, echo),
+                                           args.timeout))
+    except TimeoutError:
+        print(f"Gave up after {args.timeout:.0f} s.", file=sys.stderr)
+        return 1
+    finally:
+        app.stop()
+        echo.stop()
+    results: list[SessionResult] = raw["results"]
+    latencies = [x for r in results for x in r.latencies]
+    sent = args.sessions * args.turns
+    answered = sum(r.answered for r in results)
+    leaks = sum(len(r.leaks) for r in results)
+    p99_app = percentile(latencies, 99)
+    p99_echo = percentile(raw["echo"], 99)
+    engine_under_load = engine["mean_ms"] * args.sessions
+    target = 1.5 * p99_echo + engine_under_load
+    figures = {
+        "sessions": args.sessions,
+        "turns": args.turns,
+        "cpus": os.cpu_count(),
+        "messages_sent": sent,
+        "messages_answered": answered,
+        "lost": sent - answered,
+        "leaks": leaks,
+        "own_canary_echoed_in_replies": sum(r.echoed_own for r in results),
+        "errors": sorted({s for r in results for s in r.errors}),
+        "server_p50_ms": percentile(latencies, 50),
+        "server_p99_ms": p99_app,
+        "server_turns_per_s": sent / raw["app_seconds"],
+        "echo_p50_ms": percentile(raw["echo"], 50),
+        "echo_p99_ms": p99_echo,
+        "echo_requests_per_s": sent / raw["echo_seconds"],
+        "engine_p50_ms": engine["p50_ms"],
+        "engine_p99_ms": engine["p99_ms"],
+        "engine_mean_ms": engine["mean_ms"],
+        "engine_under_load_ms": engine_under_load,
+        "target_p99_ms": target,
+        "meets_target": p99_app <= target,
+        "sealed_state_bytes_at_end": engine["sealed_state_bytes"],
+        "rss_before_kib": raw["rss_before_kib"],
+        "rss_all_open_kib": raw["rss_open_kib"],
+        "memory_per_session_kib": (raw["rss_open_kib"] - raw["rss_before_kib"]) / args.sessions,
+    }
+    width = max(len(k) for k in figures)
+    for key, value in figures.items():
+        shown = f"{value:.2f}" if isinstance(value, float) else str(value)
+        print(f"{key:<{width}}  {shown}")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        detail = {"figures": figures, "leaks": [asdict(r) for r in results if r.leaks]}
+        args.json.write_text(json.dumps(detail, indent=2))
+    return 0 if leaks == 0 and answered == sent and not figures["errors"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
