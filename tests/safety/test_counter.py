@@ -31,6 +31,8 @@ def test_counts_crisis_referrals_only() -> None:
 
 def test_counts_hold_no_reasons_or_text() -> None:
     c = ReferralCounter()
-    c.record(Assessment(RiskLevel.ELEVATED, RiskKind.THIRD_PARTY, ("lexicon:secret",)), date(2026, 1, 1))
+    c.record(
+        Assessment(RiskLevel.ELEVATED, RiskKind.THIRD_PARTY, ("lexicon:secret",)), date(2026, 1, 1)
+    )
     assert "secret" not in repr(c.counts())
     assert "secret" not in repr(vars(c))

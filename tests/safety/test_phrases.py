@@ -17,7 +17,12 @@ from confidante.conversation import (
 )
 from confidante.safety import SafetyGuard
 
-NONE, LOW, ELEVATED, IMMINENT = RiskLevel.NONE, RiskLevel.LOW, RiskLevel.ELEVATED, RiskLevel.IMMINENT
+NONE, LOW, ELEVATED, IMMINENT = (
+    RiskLevel.NONE,
+    RiskLevel.LOW,
+    RiskLevel.ELEVATED,
+    RiskLevel.IMMINENT,
+)
 SUICIDE = RiskKind.SUICIDE_SELF_HARM
 
 

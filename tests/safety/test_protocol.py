@@ -71,7 +71,9 @@ def test_no_sentence_repeats_until_the_variants_run_out(guard: SafetyGuard) -> N
 
 def test_used_sentences_are_normalised(guard: SafetyGuard) -> None:
     used: set[str] = set()
-    guard.crisis_reply(Assessment(RiskLevel.ELEVATED, RiskKind.THIRD_PARTY), "fr", random.Random(0), used)
+    guard.crisis_reply(
+        Assessment(RiskLevel.ELEVATED, RiskKind.THIRD_PARTY), "fr", random.Random(0), used
+    )
     assert used
     for s in used:
         assert s == normalise_sentence(s)

@@ -31,6 +31,10 @@ _KIND_ORDER = {
     RiskKind.THIRD_PARTY: 1,
     RiskKind.NONE: 0,
 }
+# The model was trained mostly on posts; on a message of a few words its probability says little
+# ("I hate my life" scores like a post in r/SuicideWatch), so alone it may only say "low" there.
+# The lexicon, which reads short messages well, still decides them.
+MODEL_MIN_WORDS = 6
 BOUNDARY_IDS = (
     "diagnosis", "medication", "legal", "sexual", "romance",
     "friendship", "other_users", "rules", "ai_question",
@@ -121,12 +125,18 @@ class SafetyGuard:
             return []
         third = bool(lexical) and all(f.kind is RiskKind.THIRD_PARTY for f in lexical)
         kind = RiskKind.THIRD_PARTY if third else RiskKind.SUICIDE_SELF_HARM
-        # A negation or an idiom the lexicon recognised outranks the model's guess.
-        guarded = bool(scan.negated or scan.idioms) or any(h.past for h in scan.hits)
-        if p >= self.model.elevated and not guarded:
+        # A negation, an idiom or the past, as the lexicon read them, outrank the model's guess.
+        if scan.negated or scan.idioms or any(h.past for h in scan.hits):
+            return [_Finding(RiskLevel.LOW, kind, (name,))] if p >= self.model.elevated else []
+        if scan.words < MODEL_MIN_WORDS:
+            return [_Finding(RiskLevel.LOW, kind, (name,))]
+        if p >= self.model.elevated:
             return [_Finding(RiskLevel.ELEVATED, kind, (name,))]
-        ambiguous = [h for h in scan.hits if "ambiguous" in h.rule.tags and not h.past]
-        if p >= self.model.support and ambiguous and not guarded:
+        # Means alone stay low ("I have the pills" may be for a headache); context escalates them.
+        ambiguous = [
+            h for h in scan.hits if "ambiguous" in h.rule.tags and "means" not in h.rule.tags
+        ]
+        if p >= self.model.support and ambiguous:
             return [_Finding(RiskLevel.ELEVATED, kind, (name, "escalate:model_support"))]
         return [_Finding(RiskLevel.LOW, kind, (name,))]
 
@@ -201,10 +211,11 @@ def _escalate(
         return RiskLevel.IMMINENT, "harm+weapon" if weapon else "harm+time"
     if ("chest" in tags or "breath" in tags) and chest_and_breath:
         return RiskLevel.IMMINENT, "chest+breath"
-    if "ambiguous" in tags and ctx.prior_ideation:
-        if "intent" in tags and scan.time:
-            return RiskLevel.IMMINENT, "intent+time+prior"
-        return RiskLevel.ELEVATED, "prior_ideation"
+    if "ambiguous" in tags and ideation:
+        # "I'm going to do it" means something else once the person has spoken of dying.
+        if "intent" in tags:
+            return RiskLevel.IMMINENT, "intent+ideation"
+        return RiskLevel.ELEVATED, "ideation"
     return level, ""
 
 

@@ -10,13 +10,14 @@ expression; a match becomes a :class:`Hit` once the clause has been checked for 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache
 
 from confidante.conversation import RiskKind, RiskLevel
 from confidante.errors import DataFileError
 from confidante.safety.datafiles import read_toml, require
-from confidante.safety.text import clauses, normalise, tokens
+from confidante.safety.text import clause_spans, normalise, tokens
 
 _FILE = "data/lexicon.toml"
 _MACRO = re.compile(r"<([a-z_]+)>")
@@ -48,7 +49,7 @@ class Hit:
 class Scan:
     """Everything the lexicon found in one message."""
 
-    prepared: str  # the text the rules saw; internal, never logged or stored
+    prepared: str  # the text the rules saw, negated phrases blanked; never logged or stored
     hits: tuple[Hit, ...]
     negated: tuple[str, ...]  # ids of rules that matched but were negated
     idioms: tuple[str, ...]  # ids of idioms blanked out
@@ -62,6 +63,8 @@ class Scan:
 class Lexicon:
     """The compiled lexicon; immutable, safe to share between sessions and threads."""
 
+    words: re.Pattern[str]  # every whole-word slang entry, one alternation
+    word_for: dict[str, str]
     slang: tuple[tuple[re.Pattern[str], str], ...]
     idioms: tuple[tuple[str, re.Pattern[str]], ...]
     rules: tuple[Rule, ...]
@@ -84,7 +87,7 @@ class Lexicon:
 
     def spell(self, text: str) -> str:
         """Normalise and spell out slang ("kms" -> "kill myself", "u" -> "you")."""
-        s = normalise(text)
+        s = self.words.sub(lambda m: self.word_for[m.group(0)], normalise(text))
         for pattern, replacement in self.slang:
             s = pattern.sub(replacement, s)
         return s
@@ -102,25 +105,35 @@ class Lexicon:
     def scan(self, text: str) -> Scan:
         """Find every rule that applies to ``text``."""
         prepared, idioms = self.prepare(text)
+        for_model = prepared
         hits: list[Hit] = []
         negated: list[str] = []
         recurrence = bool(self.recurrence.search(prepared))
         recovering = bool(self.recovery.search(prepared))
-        for clause in clauses(prepared):
-            clause_past = bool(self.past.search(clause))
-            for rule in self.rules:
-                m = rule.pattern.search(clause)
-                if m is None:
+        spans = clause_spans(prepared)
+        starts = [a for a, _ in spans]
+        past: dict[int, bool] = {}
+        # Each rule runs once over the whole text; a match is judged within its own clause.
+        for rule in self.rules:
+            seen: set[int] = set()
+            for m in rule.pattern.finditer(prepared):
+                i = max(bisect_right(starts, m.start()) - 1, 0)
+                if i in seen:
                     continue
-                before = clause[: m.start()]
+                seen.add(i)
+                before = prepared[spans[i][0] : m.start()] if spans else ""
                 if rule.negatable and self._negated(before):
                     negated.append(rule.id)
+                    # The model must not read "not suicidal" as "suicidal" either.
+                    for_model = for_model.replace(m.group(0), " ~ ", 1)
                     continue
+                if i not in past:
+                    a, b = spans[i] if spans else (0, len(prepared))
+                    past[i] = bool(self.past.search(prepared, a, b))
                 third = rule.detect_subject and self._third_party(before, m.group(0))
-                past = not recurrence and (clause_past or recovering)
-                hits.append(Hit(rule=rule, third_party=third, past=past))
+                hits.append(Hit(rule, third, not recurrence and (past[i] or recovering)))
         return Scan(
-            prepared=prepared,
+            prepared=for_model,
             hits=tuple(hits),
             negated=tuple(negated),
             idioms=idioms,
@@ -182,6 +195,9 @@ def _load() -> Lexicon:
     def marker(key: str) -> re.Pattern[str]:
         return _compile(str(require(markers, key, _FILE)), macros, f"markers.{key}")
 
+    word_for = {str(k): str(v) for k, v in require(data, "slang_words", _FILE).items()}
+    longest_first = sorted(word_for, key=lambda w: (-len(w), w))
+    words = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in longest_first) + r")\b")
     slang = tuple(
         (_compile(str(s["pattern"]), macros, f"slang {s['pattern']!r}"), str(s["say"]))
         for s in require(data, "slang", _FILE)
@@ -214,6 +230,8 @@ def _load() -> Lexicon:
             )
         )
     return Lexicon(
+        words=words,
+        word_for=word_for,
         slang=slang,
         idioms=idioms,
         rules=tuple(rules),

@@ -68,6 +68,7 @@ def pick(
     When every variant has been used, the one with the fewest repeats is said, without its
     repeated sentences if anything else remains: a reply is always returned.
     """
+
     def fresh(v: Variant) -> list[str]:
         return [s for s in v if not is_resource(s) and normalise_sentence(s) not in used]
 

@@ -11,8 +11,8 @@ import unicodedata
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
 _SPACES = re.compile(r"\s+")
-# Letters repeated three times or more ("sooooo") are squeezed to two, so spelling for emphasis
-# matches the same rules as plain spelling.
+# Letters repeated three times or more ("sooooo", "dieeee") are squeezed to one, so spelling for
+# emphasis matches the same rules as plain spelling.
 _REPEATS = re.compile(r"([a-z])\1{2,}")
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 # Clause boundaries: sentence ends, semicolons, line breaks and contrastive "but", so that
@@ -24,13 +24,29 @@ _TRAILING = re.compile(r"[\s.!?,;:\u2026]+$")
 def normalise(text: str) -> str:
     """Lower-case, fold apostrophes and accents, squeeze repeated letters and spaces."""
     folded = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).lower()
-    folded = _REPEATS.sub(r"\1\1", folded)
+    folded = _REPEATS.sub(r"\1", folded)
     return _SPACES.sub(" ", folded).strip()
 
 
 def clauses(normalised: str) -> list[str]:
     """Split normalised text into clauses; negation and subjects are judged within one clause."""
     return [c.strip(" ,") for c in _CLAUSE.split(normalised) if c.strip(" ,")]
+
+
+def clause_spans(normalised: str) -> list[tuple[int, int]]:
+    """(start, end) of each clause of normalised text, as :func:`clauses` splits them."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for sep in [*_CLAUSE.finditer(normalised), None]:
+        end = len(normalised) if sep is None else sep.start()
+        chunk = normalised[start:end]
+        left = len(chunk) - len(chunk.lstrip(" ,"))
+        right = len(chunk.rstrip(" ,"))
+        if right > left:
+            spans.append((start + left, start + right))
+        if sep is not None:
+            start = sep.end()
+    return spans
 
 
 def tokens(normalised: str) -> list[str]:
