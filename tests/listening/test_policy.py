@@ -25,6 +25,7 @@ from confidante.voices.phrasebook import Phrasebook, normalise, sentences
 
 RULE_ID = re.compile(r"^[a-z_]+(?:\.[a-z_]+)*$")
 FEELINGS = ["lonely", "hurt", "angry", "ashamed", "hopeful", "exhausted", "grateful"]
+FEELINGS += ["useless", "like a failure", "amused"]
 TOPICS = ["partner", "work", "money", "grief", "self_worth", "children"]
 PEOPLE = ["your wife", "your son", "your boss", "the job", "your mother"]
 
@@ -33,7 +34,15 @@ understandings = st.builds(
     feelings=st.lists(st.sampled_from(FEELINGS), max_size=2, unique=True).map(tuple),
     topics=st.lists(st.sampled_from(TOPICS), max_size=2, unique=True).map(tuple),
     people=st.lists(st.sampled_from(PEOPLE), max_size=2, unique=True).map(tuple),
-    clause=st.sampled_from([None, "your wife ignores you", "you lost your job last week"]),
+    clause=st.sampled_from(
+        [
+            None,
+            "your wife ignores you",
+            "you lost your job last week",
+            "maybe he was right",
+            "your mother died in March",
+        ]
+    ),
     asks_advice=st.sampled_from([False, False, False, True]),
     is_question=st.booleans(),
     words=st.integers(min_value=1, max_value=120),
@@ -94,8 +103,11 @@ def test_plans_carry_rule_ids_and_the_slots_their_move_needs(
         assert plan.fixed is None
         if plan.move is Move.REFLECT_FEELING:
             assert plan.slots["feeling"] in u.feelings
-        if plan.move is Move.REFLECT_CONTENT:
-            assert plan.slots["clause"] == u.clause
+        if plan.move is Move.REFLECT_CONTENT and "clause" in plan.slots:
+            # the clause itself, or its end when a hedge ("maybe") was taken off
+            assert u.clause and u.clause.endswith(plan.slots["clause"])
+        if plan.move is Move.REFLECT_CONTENT and "clause" not in plan.slots:
+            assert "reflect.loss" in plan.reasons and plan.slots["lost"]
         if plan.slots.get("length") == "short":
             assert "unloading" in plan.reasons
 
@@ -141,7 +153,9 @@ def test_unloading_gets_a_short_reply() -> None:
 
 def test_someone_mentioned_earlier_is_called_back() -> None:
     first = Understanding(people=("your daughter",), topics=("children",), words=10)
-    later = Understanding(feelings=("exhausted",), clause="work never stops", words=8)
+    later = Understanding(
+        feelings=("frustrated",), topics=("children",), clause="she never calls", words=8
+    )
     for seed in range(40):
         _, plans = _run([first, *[later] * 11], seed)
         if any("question.callback" in p.reasons for p in plans):
@@ -155,13 +169,77 @@ def test_summary_names_people_topics_and_feelings_in_plain_words() -> None:
     us = [
         Understanding(feelings=("lonely",), topics=("partner",), people=("your wife",), words=9),
         Understanding(feelings=("hurt",), topics=("children",), people=("your son",), words=9),
+        Understanding(feelings=("hurt",), topics=("money",), words=9),
     ]
     state, _ = _run(us, 2)
     plan = Policy().summary(state, random.Random(1))
     assert plan.move is Move.SUMMARIZE
-    assert plan.slots["people"] == "your wife and your son"
-    assert plan.slots["topics"] == "your relationship and your children"
-    assert plan.slots["feelings"] == "lonely and hurt"
+    assert plan.slots["about"] == "your wife, your son and money"
+    assert plan.slots["feelings"] == "hurt and lonely"
+
+
+def test_summary_says_each_thing_once() -> None:
+    # "your wife" already says "your relationship"; "your kids" already says "your children"
+    us = [
+        Understanding(topics=("partner", "children"), people=("your wife", "your kids"), words=9),
+        Understanding(topics=("partner", "children"), people=("your wife", "your kids"), words=9),
+    ]
+    state, _ = _run(us, 2)
+    about = Policy().summary(state, random.Random(1)).slots["about"]
+    assert about == "your wife and your kids"
+
+
+def test_summary_and_goodbye_leave_out_thanks_and_jokes() -> None:
+    us = [
+        Understanding(feelings=("sad",), clause="your dog died", words=4),
+        Understanding(feelings=("amused",), words=6),
+        Understanding(feelings=("grateful",), words=2),
+    ]
+    state, _ = _run(us, 2)
+    assert Policy().summary(state, random.Random(1)).slots["feelings"] == "sad"
+    assert Policy().close(state, random.Random(1)).slots["feeling"] == "sad"
+
+
+def test_someone_is_called_back_only_when_they_fit_what_is_said_now() -> None:
+    first = Understanding(people=("your daughter",), topics=("children",), words=10)
+    later = Understanding(feelings=("exhausted",), topics=("work",), clause="work never stops")
+    for seed in range(40):
+        _, plans = _run([first, *[later] * 11], seed)
+        assert not any("question.callback" in p.reasons for p in plans)
+
+
+def test_a_short_self_judgement_is_heard_as_a_part_wondering() -> None:
+    heavy = Understanding(topics=("family",), clause="your father said you would amount to nothing")
+    maybe = Understanding(clause="maybe he was right", words=4)
+    for seed in range(20):
+        _, plans = _run([heavy, maybe], seed)
+        assert plans[1].move is Move.REFLECT_CONTENT
+        assert plans[1].slots == {"clause": "he was right", "angle": "wondering"}
+
+
+def test_a_loss_is_named_once() -> None:
+    loss = Understanding(topics=("grief",), clause="your mother died in March", words=6)
+    for seed in range(20):
+        _, plans = _run([loss, loss], seed)
+        assert plans[0].slots["lost"] == "your mother"
+        assert "lost" not in plans[1].slots
+
+
+def test_a_feeling_the_person_names_is_said_back_first() -> None:
+    said = Understanding(feelings=("useless", "sad"), clause="you feel useless", words=4)
+    for seed in range(20):
+        _, plans = _run([said], seed)
+        if plans[0].move in (Move.REFLECT_FEELING, Move.VALIDATE) and "feeling" in plans[0].slots:
+            assert plans[0].slots["feeling"] == "useless"
+    firsts = [_run([said], seed)[1][0] for seed in range(40)]
+    assert sum(p.move is Move.REFLECT_FEELING for p in firsts) >= 30
+
+
+def test_a_light_remark_gets_a_light_encourager_not_a_question() -> None:
+    joke = Understanding(feelings=("amused",), words=9)
+    for seed in range(20):
+        _, plans = _run([joke], seed)
+        assert plans[0].move is Move.ENCOURAGE and plans[0].slots.get("angle") == "light"
 
 
 def test_opening_uses_the_continuity_note_of_a_regular() -> None:

@@ -95,7 +95,7 @@ def test_topics_found_by_keyword(understander: Understander) -> None:
 
 def test_the_clause_reads_well_in_the_middle_of_a_reply(understander: Understander) -> None:
     u = understander.understand("No, my boss keeps shouting at me, But I stay quiet.", _state())
-    assert u.clause == "your boss keeps shouting at you, but you stay quiet"
+    assert u.clause == "your boss keeps shouting at you"  # one thought, cut at "but"
     u = understander.understand("I tried to call her....she never picked up", _state())
     assert u.clause is not None and "...." not in u.clause
     u = understander.understand("Recently I started sleeping on the sofa.", _state())
@@ -109,3 +109,61 @@ def test_words_to_the_listener_are_not_said_back_as_the_person_s_story(
 ) -> None:
     for text in ("You should go back to school.", "Talking to you I feel calmer about you."):
         assert understander.understand(text, _state()).clause is None, text
+
+
+@pytest.mark.parametrize(
+    ("text", "feeling"),
+    [
+        ("I lost my job last spring and since then I feel useless.", "useless"),
+        ("i feel like such a failure", "like a failure"),
+        ("Honestly I've been feeling so numb.", "numb"),
+        ("I feel invisible at work.", "invisible"),
+        ("I feel like a ghost in my own house.", "like a ghost"),
+        ("I'm not good enough for her.", "like you're not good enough"),
+    ],
+)
+def test_a_feeling_the_person_names_comes_first(
+    understander: Understander, text: str, feeling: str
+) -> None:
+    assert understander.understand(text, _state()).feelings[0] == feeling
+
+
+def test_a_negated_or_someone_else_s_word_is_no_feeling(understander: Understander) -> None:
+    assert "alone" not in understander.understand("I'm not alone anymore.", _state()).feelings
+    assert "useless" not in understander.understand("My printer is useless.", _state()).feelings
+
+
+def test_a_light_remark_is_heard_as_light(understander: Understander) -> None:
+    u = understander.understand("This traffic is killing me every morning though, haha.", _state())
+    assert u.feelings[:1] == ("amused",)
+    heavy = understander.understand("I feel so alone lol", _state())
+    assert heavy.feelings[0] == "alone"
+
+
+def test_the_clause_is_one_thought_not_a_chain(understander: Understander) -> None:
+    u = understander.understand("I lost my job last spring and since then I feel useless.", _state())
+    assert u.clause == "you lost your job last spring"
+    u = understander.understand("My mother died in March and I never got to say goodbye.", _state())
+    assert u.clause == "your mother died in March and you never got to say goodbye"
+    u = understander.understand("She criticises everything. My weight, my job, my kids.", _state())
+    assert u.clause == "she criticises everything"
+
+
+def test_someone_else_s_child_is_not_the_person_s_topic(understander: Understander) -> None:
+    u = understander.understand("She asked when her daughter was coming.", _state())
+    assert "children" not in u.topics
+    assert "partner" not in understander.understand("I'm a partner at the firm.", _state()).topics
+
+
+def test_words_run_together_are_read_as_meant(understander: Understander) -> None:
+    u = understander.understand("i havent revised anything and im scared", _state())
+    assert u.clause is not None and "haven't" in u.clause
+
+
+def test_losses_are_found_in_the_clause_said_back() -> None:
+    lex = load_lexicon()
+    assert lex.loss("your mother died in March") == ("bereaved", "your mother")
+    assert lex.loss("you lost your job last spring") == ("job", "your job")
+    assert lex.loss("you were laid off") == ("job", "your job")
+    assert lex.loss("your divorce came through") == ("ended", "your marriage")
+    assert lex.loss("your mother called in March") is None

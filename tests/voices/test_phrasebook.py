@@ -26,6 +26,8 @@ SLOTS = {
     "feelings",
     "minutes",
     "continuity",
+    "about",
+    "lost",
 }
 LISTENING = [
     Move.OPEN,
@@ -157,3 +159,36 @@ def test_a_move_without_wording_says_what_to_do() -> None:
     ctx = VoiceContext(rng=random.Random(1))
     with pytest.raises(VoiceError, match="phrases.toml"):
         _say(Phrasebook.load(), Plan(Move.BOUNDARY), ctx)
+
+
+def test_a_feeling_only_ever_follows_feel() -> None:
+    # feelings are the person's words: "useless", "like a failure"; "you sound useless" or
+    # "of course you're like a failure" would not read, "you feel ..." always does
+    for groups in _bank().values():
+        for group in groups.values():
+            for text in group:
+                for m in re.finditer(r"(\S+) \{feelings?\}", text):
+                    assert m.group(1).lower() in ("feel", "feels", "feeling", "felt"), text
+
+
+def test_a_clause_is_never_put_inside_a_when_frame() -> None:
+    for groups in _bank().values():
+        for group in groups.values():
+            assert not any(re.search(r"\b(?:when|while) \{clause\}", t, re.I) for t in group)
+
+
+def test_encouragers_never_brush_pain_aside() -> None:
+    bank = _bank()["encourage"]
+    for text in [*bank["plain"], *bank["gentle"]]:
+        assert not text.startswith(("That's alright", "Okay", "Right")), text
+    assert not any("?" in t for t in bank["gentle"])  # no probing after pain
+    assert not any("?" in t for t in bank["light"])
+
+
+def test_a_filled_reply_stays_short_when_a_short_wording_is_fresh() -> None:
+    book = Phrasebook.load()
+    ctx = VoiceContext(rng=random.Random(4))
+    clause = "your father always said you would amount to nothing at all"
+    for _ in range(8):
+        text = _say(book, Plan(Move.REFLECT_CONTENT, {"clause": clause, "feeling": "hurt"}), ctx)
+        assert len(text.split()) <= 22, text

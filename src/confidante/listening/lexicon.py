@@ -44,6 +44,15 @@ class Topic:
 
 
 @dataclass(frozen=True)
+class Loss:
+    """A kind of loss ("bereaved", "ended", "job") and how to find it in a reflected clause."""
+
+    kind: str
+    pattern: re.Pattern[str]
+    lost: str | None  # fixed words for what was lost, when the pattern has no "lost" group
+
+
+@dataclass(frozen=True)
 class Lexicon:
     """Everything the understander matches against, compiled once."""
 
@@ -63,11 +72,39 @@ class Lexicon:
     needs_cue: frozenset[str]  # model feelings named back only when a cue agrees
     question_openers: frozenset[str]  # a clause starting with one is a question
     list_joiner: str  # the word before the last item of a list ("and")
+    contractions: dict[str, str]  # "dont" -> "don't", put right before reading
+    contraction: re.Pattern[str]
+    light: re.Pattern[str]  # "haha", "lol": a light remark
+    trailing: re.Pattern[str]  # words dropped from the end of a clause said back
+    hedge: re.Pattern[str]  # "maybe ..." at the start of a reflected clause
+    self_named: re.Pattern[str]  # "I feel useless": group "cue", preceded by a negator or not
+    named_feeling: dict[str, str]  # a self-named cue (lower case) -> the words said back
+    judgements: frozenset[str]  # self-named feelings that judge oneself ("useless")
+    losses: tuple[Loss, ...]
+    no_goodbye: re.Pattern[str]
+
+    def named_feelings(self, text: str) -> tuple[str, ...]:
+        """Feelings the person names as their own ("I feel useless"), in the order said."""
+        seen: dict[str, None] = {}
+        for m in self.self_named.finditer(text):
+            if m.group("neg"):
+                continue  # "I'm not alone anymore"
+            seen.setdefault(self.named_feeling[" ".join(m.group("cue").lower().split())], None)
+        return tuple(seen)
+
+    def loss(self, clause: str) -> tuple[str, str] | None:
+        """(kind, what was lost) when a reflected clause tells of a loss, else None."""
+        for loss in self.losses:
+            m = loss.pattern.search(clause)
+            if m:
+                lost = loss.lost or m.group("lost")
+                return loss.kind, lost
+        return None
 
     @property
     def feeling_words(self) -> frozenset[str]:
         """The feelings the listener names back."""
-        return frozenset(self.feelings)
+        return frozenset(self.feelings) | frozenset(self.named_feeling.values())
 
     def is_person(self, mention: str) -> bool:
         """True when a remembered mention ("your wife") is a person rather than a thing."""
@@ -84,6 +121,19 @@ def _alternation(words: list[str]) -> str:
 
 def _words(items: list[str]) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{_alternation(items)})\b", re.IGNORECASE)
+
+
+def _self_named(data: dict[str, Any]) -> re.Pattern[str]:
+    """"I feel (so) useless": an opener, softeners, a self-named cue; "not" before it is caught."""
+    frame = data["self_named_frame"]
+    cues = [c for cs in data["self_named"].values() for c in cs]
+    return re.compile(
+        rf"\b(?:{_alternation(list(frame['openers']))})"
+        rf"(?P<neg>\s+(?:not|never|don't|didn't|no longer|isn't|wasn't))?"
+        rf"(?:\s+(?:{_alternation(list(frame['softeners']))}))*"
+        rf"\s+(?P<cue>{_alternation(cues)})\b",
+        re.IGNORECASE,
+    )
 
 
 @cache
@@ -112,6 +162,11 @@ def load_lexicon() -> Lexicon:
         cue_feeling = {
             " ".join(c.lower().split()): f for f, cs in data["feelings"].items() for c in cs
         }
+        named = {
+            " ".join(c.lower().split()): word
+            for word, cues in data["self_named"].items()
+            for c in cues
+        }
         return Lexicon(
             topics=topics,
             people=people,
@@ -131,6 +186,25 @@ def load_lexicon() -> Lexicon:
             needs_cue=frozenset(data["needs_cue"]),
             question_openers=frozenset(data["question_openers"]),
             list_joiner=str(data["list_joiner"]),
+            contractions=dict(data["contractions"]),
+            contraction=re.compile(
+                rf"\b(?:{_alternation(list(data['contractions']))})\b", re.IGNORECASE
+            ),
+            light=re.compile(
+                rf"(?:^|\s)(?:{_alternation(list(data['light']))})(?=$|[\s.,!?])", re.IGNORECASE
+            ),
+            trailing=re.compile(
+                rf"(?:[\s,]+(?:{_alternation(list(data['trailing']))}))+$", re.IGNORECASE
+            ),
+            hedge=re.compile(rf"^(?:{_alternation(list(data['hedges']))})\s+", re.IGNORECASE),
+            self_named=_self_named(data),
+            named_feeling=named,
+            judgements=frozenset(data["self_named_frame"]["judgements"]),
+            losses=tuple(
+                Loss(str(x["kind"]), re.compile(str(x["pattern"]), re.IGNORECASE), x.get("lost"))
+                for x in data["loss"]
+            ),
+            no_goodbye=re.compile(str(data["no_goodbye"]), re.IGNORECASE),
         )
     except (KeyError, TypeError, re.error) as ex:
         raise DataFileError(

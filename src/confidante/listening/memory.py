@@ -83,7 +83,10 @@ class Memory:
     def earlier_person(
         self, u: Understanding, is_person: Callable[[str], bool], recent: int = 3
     ) -> str | None:
-        """A person mentioned before but not in the last ``recent`` turns nor now: a callback."""
+        """A person mentioned before but not in the last ``recent`` turns nor now: a callback.
+
+        ``is_person`` may also say whether the person fits what is being talked about now.
+        """
         recent_people = set(u.people)
         for t in self._recent_understandings(recent):
             recent_people.update(t.people)
@@ -92,11 +95,12 @@ class Memory:
                 return person
         return None
 
-    def recent_feeling(self, recent: int = 2) -> str | None:
-        """The strongest feeling of the last ``recent`` messages, if any was named."""
+    def recent_feeling(self, recent: int = 2, skip: frozenset[str] = frozenset()) -> str | None:
+        """The strongest feeling of the last ``recent`` messages (none of ``skip``), if any."""
         for u in reversed(self._recent_understandings(recent)):
-            if u.feelings:
-                return u.feelings[0]
+            for feeling in u.feelings:
+                if feeling not in skip:
+                    return feeling
         return None
 
     def _recent_understandings(self, recent: int) -> tuple[Understanding, ...]:

@@ -42,12 +42,44 @@ CALLBACK_EVERY = 8
 UNLOADING_WORDS = 60
 #: Feelings that call for validation more than for a question.
 HEAVY = frozenset(
-    {"ashamed", "guilty", "hurt", "lonely", "afraid", "overwhelmed", "exhausted", "sad", "stuck"}
+    {
+        "ashamed",
+        "guilty",
+        "hurt",
+        "lonely",
+        "afraid",
+        "overwhelmed",
+        "exhausted",
+        "sad",
+        "stuck",
+        "heartbroken",
+        "numb",
+        "empty",
+        "trapped",
+        "betrayed",
+        "humiliated",
+        "alone",
+        "hopeless",
+        "helpless",
+        "invisible",
+        "terrified",
+        "miserable",
+        "rejected",
+        "abandoned",
+    }
 )
 #: Feelings that are good news: their wording differs ("positive" angle).
-POSITIVE = frozenset({"hopeful", "relieved", "grateful", "happy", "proud", "excited"})
+POSITIVE = frozenset({"hopeful", "relieved", "grateful", "happy", "proud", "excited", "amused"})
+#: Feelings never gathered into a summary or a goodbye: thanks and jokes are not the story.
+PASSING = frozenset({"grateful", "amused"})
+#: Topics whose label reads well beside a feeling ("when it comes to work, ...").
+CONCRETE = frozenset({"partner", "children", "work", "money", "family", "friends", "health"})
 #: Topics where being heard without judgement matters most.
-TENDER = frozenset({"self_worth", "grief", "loneliness"})
+TENDER = frozenset({"self_worth", "grief", "loneliness", "health"})
+#: A hedged message this short ("Maybe he was right.") is the person wondering about themselves.
+WONDERING_WORDS = 15
+#: A message at least this long carries content worth reflecting more than anything else.
+CONTENT_WORDS = 10
 
 
 class Policy:
@@ -57,6 +89,7 @@ class Policy:
         self._lex = load_lexicon()
         self._labels = {t.id: t.label for t in self._lex.topics}
         self._and = self._lex.list_joiner
+        self._named = frozenset(self._lex.named_feeling.values())
 
     def opening(self, state: SessionState, rng: random.Random) -> Plan:
         """The invitation to talk; a regular hears what they left off with last time."""
@@ -83,7 +116,7 @@ class Policy:
     def close(self, state: SessionState, rng: random.Random) -> Plan:
         """The goodbye."""
         del rng
-        feeling = Memory.of(state).recent_feeling(3)
+        feeling = Memory.of(state).recent_feeling(3, skip=PASSING)
         if feeling is None:
             return Plan(Move.CLOSE, {}, ("close.goodbye",))
         slots = {"feeling": feeling, **({"angle": "positive"} if feeling in POSITIVE else {})}
@@ -102,8 +135,18 @@ class Policy:
             and mem.since(Move.HELPFUL_COMMENT) >= HELPFUL_EVERY - 1
         )
         simple_ok = mem.complex_reflections >= mem.reflections - mem.complex_reflections + 2
-        feeling = u.feelings[0] if u.feelings else None
+        light = bool(u.feelings) and u.feelings[0] == "amused"
+        feeling = next((f for f in u.feelings if f != "amused"), None)
         topic = u.topics[0] if u.topics else None
+        loss = self._lex.loss(u.clause) if u.clause else None
+        earlier = mem.recent_feeling(2, skip=PASSING)
+        weighty = bool(
+            (feeling and feeling not in POSITIVE)
+            or TENDER.intersection(u.topics)
+            or loss
+            or (earlier and earlier not in POSITIVE and not light)
+        )
+        gentle = {"angle": "gentle"} if weighty else {}
         reasons: list[str] = []
 
         def fresh(move: Move) -> bool:
@@ -119,10 +162,35 @@ class Policy:
             if mem.last is not Move.VALIDATE:
                 return Plan(Move.VALIDATE, {"angle": "advice"}, tuple(reasons))
 
+        if loss and u.clause and self._new_loss(loss[1], mem):
+            # a death, a divorce, a lost job: name the loss before anything else, with the
+            # feeling the person named ("...and since then I feel useless")
+            kind, lost = loss
+            if kind == "bereaved" and self._lex.no_goodbye.search(u.clause):
+                kind = "bereaved_goodbye"
+            slots = {"lost": lost, "angle": kind}
+            if feeling and self._own(feeling):
+                slots["feeling"] = feeling
+            if fresh(Move.REFLECT_CONTENT):
+                return Plan(Move.REFLECT_CONTENT, slots, (*reasons, "reflect.loss", COMPLEX))
+            return Plan(Move.VALIDATE, slots, (*reasons, "validate.loss"))
+
+        hedged = self._lex.hedge.match(u.clause) if u.clause else None
+        if hedged and u.clause and u.words <= WONDERING_WORDS and fresh(Move.REFLECT_CONTENT):
+            # "maybe he was right": part of them wonders it, said back without the hedge
+            slots = {"clause": u.clause[hedged.end() :], "angle": "wondering"}
+            return Plan(Move.REFLECT_CONTENT, slots, (*reasons, "reflect.wondering", COMPLEX))
+
         if n >= SUMMARY_EVERY - 2 and mem.since(Move.SUMMARIZE) >= SUMMARY_EVERY:
             slots = self._summary_slots(mem, "midway")
             if len(slots) >= 3:
                 return Plan(Move.SUMMARIZE, slots, (*reasons, "summary.midway"))
+
+        if light and fresh(Move.ENCOURAGE):
+            # "this traffic is killing me, haha": a light remark gets a light reply
+            return Plan(Move.ENCOURAGE, {"angle": "light"}, (*reasons, "encourage.light"))
+        if feeling == "grateful" and not u.clause and mem.last is not Move.VALIDATE:
+            return Plan(Move.VALIDATE, {"angle": "thanks"}, (*reasons, "validate.thanks"))
 
         if u.words >= UNLOADING_WORDS:
             reasons.append("unloading")
@@ -132,7 +200,7 @@ class Policy:
                     slots["angle"] = "positive"
                 return Plan(Move.REFLECT_FEELING, slots, (*reasons, COMPLEX))
             if mem.last is not Move.ENCOURAGE:
-                return Plan(Move.ENCOURAGE, {"length": "short"}, tuple(reasons))
+                return Plan(Move.ENCOURAGE, {"length": "short", **gentle}, tuple(reasons))
 
         candidates: list[tuple[float, Plan]] = []
 
@@ -141,56 +209,79 @@ class Policy:
                 candidates.append((weight, plan))
 
         tone = {"angle": "positive"} if feeling in POSITIVE else {}
+        judged = feeling in self._lex.judgements
+        if judged:
+            tone = {"angle": "judged"}  # "useless" is said back only as "you feel useless"
         persons = [p for p in u.people if self._lex.is_person(p)]
         if feeling:
             slots = {"feeling": feeling, **tone}
-            if persons and rng.random() < 0.4:
+            if not judged and persons and rng.random() < 0.4:
                 slots["person"] = persons[0]
-            elif topic and rng.random() < 0.3:
+            elif not judged and topic in CONCRETE and rng.random() < 0.3:
                 slots["topic"] = self._labels[topic]
-            named = u.clause is not None and feeling in u.clause.lower().split()
-            weight = 4.0 if named else 3.0  # "I'm exhausted": say the feeling back
+            # a feeling the person named ("I feel useless") is said back first
+            weight = 7.0 if self._own(feeling) else 2.5
             add(weight, Plan(Move.REFLECT_FEELING, slots, (*reasons, "reflect.feeling", COMPLEX)))
         about = self._topic_of(u.clause) if u.clause else None
         if about is None and len(u.topics) == 1:
             about = topic  # a message about one thing only: its clause is about it too
-        if u.clause and feeling and feeling not in u.clause.lower().split():
+        content = 3.5 if u.words >= CONTENT_WORDS else 2.5
+        if u.clause and feeling and feeling in u.clause.lower() and u.clause.count(" ") < 4:
+            pass  # "you feel humiliated" is the feeling itself: said back as a feeling
+        elif u.clause and feeling and feeling not in u.clause.lower():
             slots = {"clause": u.clause, "feeling": feeling, **tone}
-            add(2.5, Plan(Move.REFLECT_CONTENT, slots, (*reasons, "reflect.meaning", COMPLEX)))
+            add(content, Plan(Move.REFLECT_CONTENT, slots, (*reasons, "reflect.meaning", COMPLEX)))
         elif u.clause and about:
             # what the content means for the part of life it is about: "Work seems to..."
             slots = {"clause": u.clause, "angle": about}
-            add(2.5, Plan(Move.REFLECT_CONTENT, slots, (*reasons, "reflect.topic", COMPLEX)))
-        elif u.clause and (earlier := mem.recent_feeling(2)) and earlier not in POSITIVE:
+            add(content, Plan(Move.REFLECT_CONTENT, slots, (*reasons, "reflect.topic", COMPLEX)))
+        elif u.clause and earlier and earlier not in POSITIVE and not feeling:
             # link the content to a feeling named a moment ago
             slots = {"clause": u.clause, "feeling": earlier}
             add(2.0, Plan(Move.REFLECT_CONTENT, slots, (*reasons, "reflect.linked", COMPLEX)))
         if u.clause and simple_ok:
             slots = {"clause": u.clause}
             add(1.5, Plan(Move.REFLECT_CONTENT, slots, (*reasons, "reflect.content", SIMPLE)))
-        if question_ok:
-            add(3.0 if u.words < 25 else 2.0, self._question(u, mem, rng, reasons))
-        heard = bool(feeling or u.clause or TENDER.intersection(u.topics))
+        if question_ok and (u.clause or feeling or u.topics) and not light:
+            weight = 1.0 if feeling and self._own(feeling) else 3.0 if u.words < 25 else 2.0
+            add(weight, self._question(u, mem, rng, reasons))
         if u.is_question and not u.clause and mem.last is not Move.VALIDATE:
             # a question put to the listener ("do you think I'm bad?"): hear what is behind it
             add(2.5, Plan(Move.VALIDATE, {"angle": "asked"}, (*reasons, "validate.asked")))
-        elif mem.last is not Move.VALIDATE and heard:
-            # validation needs something to validate; a bare "hi" gets an encourager instead
+        elif mem.last is not Move.VALIDATE and (weighty and not (earlier and not feeling)):
+            # validation needs something hard to validate; news and small talk get none
             heavy = bool(feeling in HEAVY or TENDER.intersection(u.topics))
-            slots = {"feeling": feeling, **tone} if feeling and rng.random() < 0.5 else {}
-            add(1.5 if heavy else 0.4, Plan(Move.VALIDATE, slots, (*reasons, "validate")))
+            say = bool(feeling and not judged and feeling not in POSITIVE and rng.random() < 0.5)
+            slots = {"feeling": feeling} if say and feeling else {}
+            add(1.5 if heavy else 0.6, Plan(Move.VALIDATE, slots, (*reasons, "validate")))
         if mem.last is not Move.ENCOURAGE:
-            weight = 1.5 if not feeling and (not u.clause or u.words <= 5) else 0.4
-            add(weight, Plan(Move.ENCOURAGE, {}, (*reasons, "encourage")))
+            weight = 1.5 if not feeling and (not u.clause or u.words <= 5) else 0.3
+            add(weight, Plan(Move.ENCOURAGE, dict(gentle), (*reasons, "encourage")))
         if helpful_ok and n >= 2 * HELPFUL_EVERY and mem.helpful == 0 and topic:
             candidates.append((0.4, self._helpful(u, mem, (*reasons, "listened.enough"))))
+        if feeling and self._own(feeling):
+            # the person's own word for how they feel is said back, whatever else is chosen
+            said_back = [(w, p) for w, p in candidates if p.slots.get("feeling") == feeling]
+            candidates = said_back or candidates
         if not candidates:
             # nothing fits: a short encourager, or a plain validation after two of them
             if fresh(Move.ENCOURAGE):
-                return Plan(Move.ENCOURAGE, {}, (*reasons, "encourage.fallback"))
+                return Plan(Move.ENCOURAGE, dict(gentle), (*reasons, "encourage.fallback"))
             return Plan(Move.VALIDATE, {}, (*reasons, "validate.fallback"))
         weights = [w for w, _ in candidates]
         return rng.choices([p for _, p in candidates], weights=weights)[0]
+
+    def _own(self, feeling: str) -> bool:
+        """True for a feeling in the person's own words ("useless", "like a ghost")."""
+        return feeling in self._named or feeling.startswith("like ")
+
+    def _new_loss(self, lost: str, mem: Memory) -> bool:
+        """True unless this loss was already named back this session."""
+        for u, why in zip(mem.understandings, mem.reasons, strict=False):
+            seen = self._lex.loss(u.clause) if u.clause and "reflect.loss" in why else None
+            if seen and seen[1] == lost:
+                return False
+        return True
 
     def _topic_of(self, clause: str) -> str | None:
         """The first topic the clause itself is about, if any."""
@@ -200,7 +291,13 @@ class Policy:
         self, u: Understanding, mem: Memory, rng: random.Random, reasons: list[str]
     ) -> Plan:
         """An open question: about someone from earlier, the person, the topic, or just more."""
-        earlier = mem.earlier_person(u, self._lex.is_person)
+        # a callback fits only when the earlier person belongs to what is talked about now
+        now = set(u.topics)
+        if mem.understandings:
+            now.update(mem.understandings[-1].topics)
+        earlier = mem.earlier_person(
+            u, lambda p: self._lex.is_person(p) and self._person_topic(p) in now
+        )
         if (
             earlier
             and mem.since_reason("question.callback") >= CALLBACK_EVERY
@@ -208,13 +305,23 @@ class Policy:
         ):
             slots = {"earlier": earlier, "angle": "callback"}
             return Plan(Move.OPEN_QUESTION, slots, (*reasons, "question.callback"))
+        feeling = next((f for f in u.feelings if f != "amused"), None)
+        tone = {"angle": "positive"} if feeling in POSITIVE else {}
         persons = [p for p in u.people if self._lex.is_person(p)]
         if persons and rng.random() < 0.5:
-            return Plan(Move.OPEN_QUESTION, {"person": persons[0]}, (*reasons, "question.person"))
-        if u.topics and rng.random() < 0.4:
+            slots = {"person": persons[0], **tone}
+            return Plan(Move.OPEN_QUESTION, slots, (*reasons, "question.person"))
+        if u.topics and not tone and rng.random() < 0.4:
             slots = {"topic": self._labels[u.topics[0]]}
             return Plan(Move.OPEN_QUESTION, slots, (*reasons, "question.topic"))
-        return Plan(Move.OPEN_QUESTION, {}, (*reasons, "question.open"))
+        return Plan(Move.OPEN_QUESTION, dict(tone), (*reasons, "question.open"))
+
+    def _person_topic(self, mention: str) -> str | None:
+        """The topic a remembered mention belongs to ("your wife" -> "partner")."""
+        last = mention.rsplit(" ", 1)[-1]
+        return self._lex.person_topic.get(last) or self._lex.person_topic.get(
+            mention.split(" ", 1)[-1]
+        )
 
     def _helpful(self, u: Understanding, mem: Memory, reasons: tuple[str, ...]) -> Plan:
         """A helpful comment about the topic at hand (or the main one of the session)."""
@@ -225,18 +332,30 @@ class Policy:
         return Plan(Move.HELPFUL_COMMENT, slots, (*reasons, "helpful"))
 
     def _summary_slots(self, mem: Memory, angle: str) -> dict[str, str]:
-        """People, topics and feelings heard most, joined in plain words."""
+        """What the session was about (people and topics, each said once) and how it felt."""
         slots = {"angle": angle}
-        people = _top(mem.people, 2, lambda p: p.startswith("your ") and self._lex.is_person(p))
-        if people:
-            slots["people"] = self._join(people)
-        topics = _top(mem.topics, 2, lambda t: t in self._labels)
-        if topics:
-            slots["topics"] = self._join([self._labels[t] for t in topics])
-        feelings = _top(mem.feelings, 2, lambda f: True)
+        mentions = _top(mem.people, 2, lambda p: p.startswith("your ") and self._mentionable(p))
+        covered = {self._person_topic(p) for p in mentions}
+        # "your wife" already says "your relationship": a topic comes in only when it is new
+        topics = _top(
+            mem.topics, 3 - len(mentions), lambda t: t in self._labels and t not in covered
+        )
+        about = [*mentions, *(self._labels[t] for t in topics)]
+        if about:
+            slots["about"] = self._join(about[:3])
+        # a likeness ("like a ghost") was right for its moment, not for the whole session
+        said = [f for f in mem.feelings if not f.startswith("like ") or f in self._named]
+        kept = Counter({f: mem.feelings[f] for f in said})
+        feelings = _top(kept, 2, lambda f: f not in POSITIVE)
+        feelings = feelings or _top(kept, 1, lambda f: f not in PASSING)
         if feelings:
             slots["feelings"] = self._join(feelings)
         return slots
+
+    def _mentionable(self, mention: str) -> bool:
+        """People, and things that belong to a topic ("your job"), are worth a summary."""
+        topic = self._person_topic(mention)
+        return self._lex.is_person(mention) or (topic is not None and topic in self._labels)
 
     def _join(self, items: list[str]) -> str:
         if len(items) == 1:

@@ -25,6 +25,25 @@ MIN_CLAUSE_WORDS = 3
 
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+|\.{2,}\s*|\u2026\s*")
 _SPLIT_LONG = re.compile(r",\s+|\s+(?:and|but|because|so|which|when)\s+", re.IGNORECASE)
+# Where a sentence joins two thoughts: each side is said back on its own, so a reply never holds
+# "you lost your job and since then you feel useless" inside a frame of its own.
+_SPLIT_JOINS = re.compile(
+    r",?\s+(?:and since then|and ever since|ever since|since then|and then|and now|but|because|"
+    r"so now|though|although|even though|which means|and so|,\s*so)\s+",
+    re.IGNORECASE,
+)
+# "I feel like a ghost in my own house" -> "like a ghost": the likeness, up to a function word.
+_FEEL_LIKE = re.compile(
+    r"\b(?P<neg>(?:not|never|don't|didn't)\s+)?(?:feel|feels|feeling|felt)\s+like\s+"
+    r"(?:such\s+|a\s+bit\s+of\s+)?(?P<art>a|an)\s+(?P<x>[a-z'-]+(?:\s+(?!(?:and|but|in|at|on|around|"
+    r"with|to|when|because|sometimes|who|that|all|for|from|of|again|now|here|there|most|every|"
+    r"or|if|so|too|i|it)\b)[a-z'-]+){0,2})",
+    re.IGNORECASE,
+)
+#: A self-named likeness of more words than this is not said back.
+MAX_LIKE_WORDS = 3
+# "you feel useless" as the whole clause repeats the feeling: the content lies elsewhere.
+_JUST_FEELING = re.compile(r"^you(?:'re| are| feel| felt| were|'ve been feeling)\b", re.IGNORECASE)
 _WORDS = re.compile(r"[A-Za-z']+")
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|myself|we|our|us)\b", re.IGNORECASE)
 
@@ -62,9 +81,11 @@ class Understander:
         """What ``text`` says, read in the light of the session so far."""
         del state  # the message alone decides; memory is read by the policy
         clean = " ".join(text.replace("\u2019", "'").split())
+        lex = self._lex
+        clean = lex.contraction.sub(lambda m: lex.contractions[m.group(0).lower()], clean)
         words = len(_WORDS.findall(clean))
         return Understanding(
-            feelings=self._named_feelings(clean) if words else (),
+            feelings=self._feelings(clean) if words else (),
             topics=self._topics(clean),
             people=self._people(clean),
             clause=self._clause(clean),
@@ -72,6 +93,16 @@ class Understander:
             is_question=self._is_question(clean),
             words=words,
         )
+
+    def _feelings(self, text: str) -> tuple[str, ...]:
+        """Feelings the person names first ("I feel useless"), then the model's; a light remark
+        with no hard feeling in it is "amused"."""
+        own = [*self._lex.named_feelings(text), *_likeness(text)]
+        found = list(dict.fromkeys([*own, *self._named_feelings(text)]))
+        found = [f for f in found if f != "amused"][:2]
+        if self._lex.light.search(text) and not own and len(_WORDS.findall(text)) <= 25:
+            return ("amused", *found[:1])
+        return tuple(found)
 
     def _named_feelings(self, text: str) -> tuple[str, ...]:
         """The model's feelings that the listener can name back, or the keyword fallback."""
@@ -93,7 +124,18 @@ class Understander:
         return tuple(f for f, _ in counts.most_common(limit))
 
     def _topics(self, text: str) -> tuple[str, ...]:
-        found = [(m.start(), t.id) for t in self._lex.topics if (m := t.pattern.search(text))]
+        # a person noun says whose story it is only with an owner ("my son", not "her son"):
+        # those come from the people pattern below
+        persons = self._lex.persons
+        found = [
+            (m.start(), t.id)
+            for t in self._lex.topics
+            if (
+                m := next(
+                    (m for m in t.pattern.finditer(text) if m.group(0).lower() not in persons), None
+                )
+            )
+        ]
         for m in self._lex.people.finditer(text):
             tid = self._lex.person_topic.get(m.group("noun").lower())
             if tid in {t.id for t in self._lex.topics}:
@@ -138,7 +180,10 @@ class Understander:
                 score += 2.0 if _FIRST_PERSON.search(part) else 0.0
                 score += 1.0 if self._lex.people.search(part) else 0.0
                 score += 1.0 if self._lex.feeling_cues.search(part) else 0.0
-                score -= 0.05 * abs(n - 9)
+                score += 2.0 if self._lex.loss(said) else 0.0  # a loss is what to say back
+                # "you feel useless" only repeats the feeling, which is said back on its own
+                score -= 1.5 if _JUST_FEELING.match(said) and n <= 5 else 0.0
+                score -= 0.08 * max(0, n - 12) + 0.05 * abs(n - 9)
                 if best is None or score > best[0]:
                     best = (score, said)
         return best[1] if best else None
@@ -156,23 +201,34 @@ class Understander:
         named = said[:1].isupper() and words[0] not in self._ordinary  # "Sarah left you"
         if not (_SUBJECT.search(part) or re.match(r"(?:your|the) ", said) or named):
             return False  # a fragment ("for all of us") has nobody doing anything
+        if said.count(",") >= 2 and not _SUBJECT.search(part):
+            return False  # a list ("your weight, your job, your kids") says nothing about it
         return _WORDS.findall(part.lower())[0] not in ("you", "your", "you're", "you've")
 
     def _parts(self, sentence: str) -> list[str]:
-        """The sentence itself, or its pieces when it is too long to say back whole."""
+        """The sentence itself when it is one short thought, else its pieces.
+
+        A loss told with its goodbye ("my mother died and I never said goodbye") stays whole.
+        """
         body = sentence.strip().rstrip(".!;:,")
-        if len(body.split()) <= MAX_CLAUSE_WORDS:
+        whole = len(body.split()) <= MAX_CLAUSE_WORDS
+        if whole and self._lex.no_goodbye.search(body) and self._lex.loss(reflect(body)):
             return [body]
-        return [p for p in _SPLIT_LONG.split(body) if len(p.split()) <= MAX_CLAUSE_WORDS]
+        parts = [p for p in _SPLIT_JOINS.split(body) if p.strip()]
+        if len(parts) == 1 and whole:
+            return [body]
+        pieces = [q for p in parts for q in ([p] if len(p.split()) <= 12 else _SPLIT_LONG.split(p))]
+        return [p for p in pieces if len(p.split()) <= MAX_CLAUSE_WORDS]
 
     def _tidy(self, clause: str) -> str:
         """Drop leading fillers and punctuation; lower-case an ordinary first word."""
         clause = clause.strip().strip("\"'()-").strip()
         clause = self._lex.fillers.sub("", _LEADING_NO.sub("", clause)).strip(" ,-")
         clause = re.sub(r"\s+", " ", clause).rstrip(".!;:, ")
+        clause = self._lex.trailing.sub("", clause).rstrip(".!;:, ")
         first, _, rest = clause.partition(" ")
         bare = first.rstrip(",;:").lower()
-        if bare in self._lex.lower_first or bare.endswith(_ORDINARY_ENDINGS):
+        if bare.split("'")[0] in self._lex.lower_first or bare.endswith(_ORDINARY_ENDINGS):
             first = first.lower()
         # ", But you..." inside the clause: an ordinary word after a comma needs no capital
         rest = _AFTER_COMMA.sub(
@@ -180,6 +236,16 @@ class Understander:
             rest,
         )
         return f"{first} {rest}".strip()
+
+
+def _likeness(text: str) -> list[str]:
+    """ "I feel like a ghost in my own house" -> ["like a ghost"], unless negated or too long."""
+    found = []
+    for m in _FEEL_LIKE.finditer(text):
+        x = m.group("x").lower()
+        if not m.group("neg") and len(x.split()) <= MAX_LIKE_WORDS:
+            found.append(f"like {m.group('art').lower()} {reflect(x)}")
+    return found
 
 
 def _emotion_model() -> FeelingModel | None:

@@ -11,7 +11,8 @@ a variant ("Mm, it sounds like..."), which makes a new sentence; if even those r
 wording from a related move. It never repeats a sentence.
 
 Plan slots ``angle`` and ``length`` are hints, never said: ``angle`` picks the variant group and
-``length="short"`` prefers variants of at most ``SHORT_WORDS`` words.
+``length="short"`` prefers variants of at most ``SHORT_WORDS`` words; otherwise wordings of at
+most ``LONG_WORDS`` words come first.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ from confidante.voices.base import VoiceContext
 HINTS = frozenset({"angle", "length"})
 #: A variant of at most this many words counts as short.
 SHORT_WORDS = 12
+#: Filled wordings longer than this are said only when nothing shorter is fresh: a listener's
+#: reply is a sentence or two.
+LONG_WORDS = 22
 
 _SLOT = re.compile(r"\{(?:(a):)?([a-z_]+)\}")
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
@@ -102,8 +106,8 @@ class Phrasebook:
         for group in (*names, "plain"):
             for tier in _tiers(groups.get(group, ()), slots):
                 fresh = [t for v in tier if _fresh(t := fill(v.text, slots), used)]
-                if short:
-                    fresh = [t for t in fresh if len(t.split()) <= SHORT_WORDS] or fresh
+                limit = SHORT_WORDS if short else LONG_WORDS
+                fresh = [t for t in fresh if len(t.split()) <= limit] or fresh
                 if fresh:
                     return rng.choice(fresh)
             # Used up: a lead-in before a variant makes a new sentence ("Mm, it sounds like...").
