@@ -13,6 +13,7 @@ from confidante.cli.eval import eval_
 from confidante.cli.hardening import forbid_core_dumps
 from confidante.cli.regulars import regulars
 from confidante.cli.replay import replay
+from confidante.cli.serve import serve
 from confidante.cli.vault import vault_app
 from confidante.errors import ConfidanteError
 
@@ -30,6 +31,7 @@ app = typer.Typer(
 )
 app.command()(chat)
 app.command()(replay)
+app.command()(serve)
 app.add_typer(vault_app, name="vault")
 app.command()(regulars)
 app.command()(audit)
