@@ -334,8 +334,18 @@ class Policy:
     def _summary_slots(self, mem: Memory, angle: str) -> dict[str, str]:
         """What the session was about (people and topics, each said once) and how it felt."""
         slots = {"angle": angle}
-        mentions = _top(mem.people, 2, lambda p: p.startswith("your ") and self._mentionable(p))
+        # people first, then things ("your marriage" says nothing new beside "your wife")
+        heard = [p for p, _ in mem.people.most_common() if p.startswith("your ")]
+        mentions: list[str] = []
+        for person in (p for p in heard if self._lex.is_person(p)):
+            # "your best friend" and "your friend" are most likely the same person
+            if len(mentions) < 2 and not any(m.endswith(person.split()[-1]) for m in mentions):
+                mentions.append(person)
         covered = {self._person_topic(p) for p in mentions}
+        for thing in (p for p in heard if self._mentionable(p) and p not in mentions):
+            if len(mentions) < 2 and self._person_topic(thing) not in covered:
+                mentions.append(thing)
+                covered.add(self._person_topic(thing))
         # "your wife" already says "your relationship": a topic comes in only when it is new
         topics = _top(
             mem.topics, 3 - len(mentions), lambda t: t in self._labels and t not in covered
