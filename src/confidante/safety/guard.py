@@ -34,7 +34,7 @@ _KIND_ORDER = {
 # The model was trained mostly on posts; on a message of a few words its probability says little
 # ("I hate my life" scores like a post in r/SuicideWatch), so alone it may only say "low" there.
 # The lexicon, which reads short messages well, still decides them.
-MODEL_MIN_WORDS = 6
+MODEL_MIN_WORDS = 20
 BOUNDARY_IDS = (
     "diagnosis", "medication", "legal", "sexual", "romance",
     "friendship", "other_users", "rules", "ai_question",
