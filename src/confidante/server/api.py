@@ -73,15 +73,17 @@ async def answer(s: Services, token: str | None, text: str, channel: str) -> Tur
     s.limit(s.turns, session_id(token))
     watch = Stopwatch()
 
-    def respond(live: Live) -> tuple[Reply, TimeOut]:
+    def respond(live: Live) -> tuple[Reply, TimeOut, float]:
+        engine = Stopwatch()
         try:
             reply = live.session.respond(text)
         except InputError as err:
             raise input_problem(err) from None
-        return reply, TimeOut.of(live.session)
+        return reply, TimeOut.of(live.session), engine.seconds()
 
-    (reply, time), _ = await s.desk.act(token, respond)
+    (reply, time, engine_seconds), _ = await s.desk.act(token, respond)
     s.metrics.turn(channel, watch.seconds())
+    s.metrics.engine_seconds.observe(engine_seconds)
     s.metrics.replied(reply)
     return Turn(reply=ReplyOut.of(reply), time=time)
 

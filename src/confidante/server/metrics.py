@@ -32,6 +32,12 @@ class Metrics:
             buckets=_TURN_BUCKETS,
             registry=r,
         )
+        self.engine_seconds = Histogram(
+            "confidante_engine_seconds",
+            "Time the listener itself took to answer one message (no HTTP, no store).",
+            buckets=_TURN_BUCKETS,
+            registry=r,
+        )
         self.sessions_open = Gauge(
             "confidante_sessions_open", "Sessions open now in the session store.", registry=r
         )
