@@ -84,8 +84,23 @@
     if (!timerHandle) timerHandle = setInterval(renderTimer, 15000);
   }
 
+  let lastCueCheck = Date.now();
+
+  // Without the socket, ask now and then whether a time cue is due (the socket pushes them).
+  async function pollCue() {
+    if (!token || busy || socketReady || $("composer").hidden) return;
+    if (Date.now() - lastCueCheck < 60000) return;
+    lastCueCheck = Date.now();
+    try {
+      const due = await call("POST", "/api/session/cue");
+      if (due && due.reply) say("listener", due.reply.text, true);
+      if (due) syncTime(due.time);
+    } catch (err) { /* a missed cue is not worth an error on the screen */ }
+  }
+
   function renderTimer() {
     const timer = $("timer");
+    pollCue();
     if (deadline === null) return;
     const left = Math.max(0, deadline - Date.now());
     const minutes = Math.ceil(left / 60000);
@@ -138,6 +153,7 @@
       $("regular-passphrase").value = "";
       token = created.token;
       say("listener", created.notice.text);
+      if (created.welcome_back) say("listener", words.welcomeBack);
       syncTime(created.time);
       show("chat", "relief-before");
       $("composer").hidden = true;
@@ -260,6 +276,7 @@
         themes = [...result.draft.feelings, ...result.draft.topics];
         $("keep-themes").parentElement.hidden = themes.length === 0;
         $("themes-label").textContent = fill(words.themes, { themes: themes.join(", ") });
+        if (result.regular) $("passphrase-label").textContent = words.regularPassphrase;
         show("chat", "remember");
         $("note").focus();
       } else {
