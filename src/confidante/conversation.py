@@ -9,9 +9,23 @@ the process (a server replica handing over to another) it is sealed first, see `
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of ``text``, split after ., ? or ! followed by a space."""
+    return [s for s in _SENTENCE_END.split(text.strip()) if s]
+
+
+def normalise_sentence(sentence: str) -> str:
+    """How a sentence is remembered so it is never said twice: lower case, single spaces,
+    no end punctuation. Every layer that fills or reads ``used_sentences`` uses this one."""
+    return " ".join(sentence.lower().split()).rstrip(" .?!,;:\u2026")
 
 
 class Role(StrEnum):

@@ -16,12 +16,14 @@ from confidante.conversation import (
     SessionState,
     Turn,
     Understanding,
+    sentences,
 )
+from confidante.conversation import normalise_sentence as normalise
 from confidante.listening import Policy
 from confidante.listening.memory import COMPLEX, Memory
 from confidante.listening.plan import Plan
 from confidante.voices.base import VoiceContext
-from confidante.voices.phrasebook import Phrasebook, normalise, sentences
+from confidante.voices.phrasebook import Phrasebook
 
 RULE_ID = re.compile(r"^[a-z_]+(?:\.[a-z_]+)*$")
 FEELINGS = ["lonely", "hurt", "angry", "ashamed", "hopeful", "exhausted", "grateful"]

@@ -9,11 +9,12 @@ from importlib import resources
 
 import pytest
 
-from confidante.conversation import Move
+from confidante.conversation import Move, sentences
+from confidante.conversation import normalise_sentence as normalise
 from confidante.errors import VoiceError
 from confidante.listening.plan import Plan
 from confidante.voices.base import Voice, VoiceContext
-from confidante.voices.phrasebook import Phrasebook, fill, normalise, sentences
+from confidante.voices.phrasebook import Phrasebook, fill
 
 SLOTS = {
     "feeling",

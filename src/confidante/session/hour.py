@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import random
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -28,11 +27,13 @@ from confidante.conversation import (
     SessionState,
     Turn,
     Understanding,
+    normalise_sentence,
+    sentences,
 )
 from confidante.errors import SessionEndedError
 from confidante.listening.plan import Plan
 from confidante.session.clock import Clock
-from confidante.session.message import check_message, normalise_sentence
+from confidante.session.message import check_message
 from confidante.session.parts import GuardLike, PolicyLike, UnderstanderLike
 from confidante.session.prompts import prompt
 from confidante.session.relief import relief_comment
@@ -42,8 +43,6 @@ from confidante.voices.base import Voice, VoiceContext
 REMINDER_SECONDS = 3 * 60 * 60
 #: How many recent messages a model voice may see.
 RECENT_MESSAGES = 8
-
-_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 
 
 @dataclass(frozen=True)
@@ -260,9 +259,7 @@ class Session:
         context = VoiceContext(rng=self._rng, used_sentences=self.state.used_sentences,
                                recent=recent)
         text = "".join(self._voice.say(plan, context)).strip()
-        for sentence in _SENTENCE_END.split(text):
-            if sentence:
-                self.state.used_sentences.add(normalise_sentence(sentence))
+        self.state.used_sentences.update(normalise_sentence(s) for s in sentences(text))
         return text
 
     def _with_reminder(self, text: str, now: float) -> tuple[str, bool]:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import unicodedata
 
+from confidante.conversation import normalise_sentence
 from confidante.errors import InputError
 from confidante.session.prompts import prompt
 
 _ALLOWED_CONTROLS = {"\n", "\t", "\r"}
+
+__all__ = ["check_message", "normalise_sentence"]
 
 
 def check_message(text: str, limit: int) -> str:
@@ -25,8 +28,3 @@ def check_message(text: str, limit: int) -> str:
     if len(cleaned) > limit:
         raise InputError(prompt("input.too_long", length=len(cleaned), limit=limit))
     return cleaned
-
-
-def normalise_sentence(sentence: str) -> str:
-    """The form used to recognise a sentence already said: lowercase, single spaces, no end mark."""
-    return " ".join(sentence.lower().split()).rstrip(" .?!,;:…")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
+from confidante.conversation import normalise_sentence, sentences
 from confidante.datafiles import load_toml
 from confidante.errors import VoiceError
 from confidante.listening.plan import Plan
@@ -16,11 +17,6 @@ from confidante.voices.base import Voice, VoiceContext
 
 #: Extra check from the safety layer: True when a reply is acceptable.
 ReplyCheck = Callable[[str], bool]
-_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
-
-
-def _normalise(sentence: str) -> str:
-    return " ".join(sentence.lower().split()).rstrip(" .?!,;:…")
 
 
 class GuardedVoice:
@@ -43,7 +39,7 @@ class GuardedVoice:
             return False
         if any(p.search(stripped) for p in self._forbidden):
             return False
-        if any(_normalise(s) in used for s in _SENTENCE_END.split(stripped) if s):
+        if any(normalise_sentence(s) in used for s in sentences(stripped)):
             return False
         return self._check is None or self._check(stripped)
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from confidante.conversation import Move
+from confidante.conversation import Move, normalise_sentence, sentences
 from confidante.errors import DataFileError, VoiceError
 from confidante.listening.plan import Plan
 from confidante.settings import Settings
@@ -40,18 +40,7 @@ SHORT_WORDS = 12
 LONG_WORDS = 22
 
 _SLOT = re.compile(r"\{(?:(a):)?([a-z_]+)\}")
-_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 _SENTENCE_START = re.compile(r"(^|[.?!]\s+)([a-z])")
-
-
-def normalise(sentence: str) -> str:
-    """How a sentence is remembered: lower case, single spaces, no end punctuation."""
-    return " ".join(sentence.lower().split()).rstrip(" .?!,;:\u2026")
-
-
-def sentences(text: str) -> list[str]:
-    """The sentences of ``text``."""
-    return [s for s in _SENTENCE_END.split(text.strip()) if s]
 
 
 @dataclass(frozen=True)
@@ -89,7 +78,7 @@ class Phrasebook:
             yield plan.fixed
             return
         text = self._compose(plan, context.used_sentences, context.rng, borrow=True)
-        context.used_sentences.update(normalise(s) for s in sentences(text))
+        context.used_sentences.update(normalise_sentence(s) for s in sentences(text))
         yield text
 
     def _compose(self, plan: Plan, used: set[str], rng: random.Random, borrow: bool) -> str:
@@ -158,7 +147,7 @@ def _vowel_sound(word: str) -> bool:
 
 
 def _fresh(text: str, used: set[str]) -> bool:
-    return all(normalise(s) not in used for s in sentences(text))
+    return all(normalise_sentence(s) not in used for s in sentences(text))
 
 
 def _lead(lead: str, text: str) -> str:
