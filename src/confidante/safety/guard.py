@@ -99,11 +99,22 @@ class SafetyGuard:
         weapon_now = any("weapon" in h.rule.tags for h in live)
         chest = any("chest" in h.rule.tags for h in live)
         breath = any("breath" in h.rule.tags for h in live)
-        ideation = ideation_now or ctx.prior_ideation
+        # A short, positive closing ("Thanks. It helped to say it.") is not read in the light of
+        # earlier ideation: "I'm ready for bed" there is just that. Its own words still count.
+        calm_close = scan.closing and not any(h.rule.level.rank >= 2 for h in own)
+        ideation = ideation_now or (ctx.prior_ideation and not calm_close)
+        despair_now = any(_despair(h) for h in own)
+        # A past attempt or past ideation with despair now: "I tried last year. I feel hopeless."
+        past_risk = any(
+            not h.third_party and h.rule.kind is RiskKind.SUICIDE_SELF_HARM
+            and (h.rule.id.startswith("attempt.") or (h.past and "ideation" in h.rule.tags))
+            for h in scan.hits
+        )  # fmt: skip
+        combo = _Combo(means_now, despair_now, past_risk)
         out: list[_Finding] = []
         for hit in scan.hits:
             both = chest and breath
-            level, why = _escalate(hit, scan, ideation, means_now, weapon_now, both, ctx)
+            level, why = _escalate(hit, scan, ideation, weapon_now, both, ctx, combo)
             kind = RiskKind.THIRD_PARTY if hit.third_party else hit.rule.kind
             reasons = [f"lexicon:{hit.rule.id}"]
             if why:
@@ -123,6 +134,8 @@ class SafetyGuard:
         name = f"model:{self.model.name}"
         if p < self.model.low:
             return []
+        if scan.closing:
+            return []  # a positive closing is not a risk signal, however it scores
         third = bool(lexical) and all(f.kind is RiskKind.THIRD_PARTY for f in lexical)
         kind = RiskKind.THIRD_PARTY if third else RiskKind.SUICIDE_SELF_HARM
         # A negation, an idiom or the past, as the lexicon read them, outrank the model's guess.
@@ -183,18 +196,34 @@ class SafetyGuard:
         return " ".join(render(s) for s in self.texts.closing)
 
 
+@dataclass(frozen=True)
+class _Combo:
+    means: bool  # the person's own live means ("I have the pills")
+    despair: bool  # the person's own live despair ("what's the point", "I can't do this anymore")
+    past_risk: bool  # a past attempt or past ideation of their own
+
+
+def _despair(hit: Hit) -> bool:
+    tags = hit.rule.tags
+    return (
+        not hit.past and hit.rule.kind is RiskKind.SUICIDE_SELF_HARM
+        and "ambiguous" in tags and "means" not in tags and not hit.rule.id.startswith("attempt.")
+    )  # fmt: skip
+
+
 def _escalate(
     hit: Hit,
     scan: Scan,
     ideation: bool,
-    means: bool,
     weapon: bool,
     chest_and_breath: bool,
     ctx: _Context,
+    combo: _Combo,
 ) -> tuple[RiskLevel, str]:
     """The level of one hit once the rest of the message and the session are considered."""
     tags = hit.rule.tags
     level = hit.rule.level
+    means = combo.means
     if level is RiskLevel.IMMINENT:
         return level, ""
     if "means" in tags and (scan.time or ideation):
@@ -211,6 +240,12 @@ def _escalate(
         return RiskLevel.IMMINENT, "harm+weapon" if weapon else "harm+time"
     if ("chest" in tags or "breath" in tags) and chest_and_breath:
         return RiskLevel.IMMINENT, "chest+breath"
+    own = not hit.third_party and not hit.past
+    if own and "means" in tags and combo.despair:
+        # Means with despair, even without a word of dying: "I have the pills. What's the point."
+        return RiskLevel.ELEVATED, "means+despair"
+    if own and _despair(hit) and (means or combo.past_risk):
+        return RiskLevel.ELEVATED, "despair+means" if means else "past+present"
     if "ambiguous" in tags and ideation:
         # "I'm going to do it" means something else once the person has spoken of dying.
         if "intent" in tags:
@@ -240,7 +275,10 @@ def _context(state: SessionState | None) -> _Context:
 
 def _context_findings(scan: Scan, ctx: _Context, findings: list[_Finding]) -> list[_Finding]:
     out: list[_Finding] = []
-    if ctx.asked is not None and scan.affirmative and not any(f.level.rank >= 2 for f in findings):
+    if (
+        ctx.asked is not None and scan.affirmative and not scan.closing
+        and not any(f.level.rank >= 2 for f in findings)
+    ):  # fmt: skip
         # "Yes" to "are you thinking about ending your life?" is the answer that matters most.
         level = RiskLevel.IMMINENT if scan.time else RiskLevel.ELEVATED
         out.append(_Finding(level, ctx.asked, ("context:affirmed",)))

@@ -56,6 +56,7 @@ class Scan:
     time: bool  # an imminence time marker ("tonight", "in an hour")
     recurrence: bool  # "again", "lately": the past is present again
     affirmative: bool  # the whole message is a "yes" (to a direct safety question)
+    closing: bool  # a short, positive closing ("Thanks. It helped to say it.")
     words: int
 
 
@@ -79,6 +80,8 @@ class Lexicon:
     recurrence: re.Pattern[str]
     time: re.Pattern[str]
     affirmative: re.Pattern[str]
+    closing: re.Pattern[str]
+    closing_words: int
 
     @classmethod
     def load(cls) -> Lexicon:
@@ -132,6 +135,7 @@ class Lexicon:
                     past[i] = bool(self.past.search(prepared, a, b))
                 third = rule.detect_subject and self._third_party(before, m.group(0))
                 hits.append(Hit(rule, third, not recurrence and (past[i] or recovering)))
+        n = len(tokens(prepared))
         return Scan(
             prepared=for_model,
             hits=tuple(hits),
@@ -140,7 +144,8 @@ class Lexicon:
             time=bool(self.time.search(prepared)),
             recurrence=recurrence,
             affirmative=bool(self.affirmative.match(prepared)),
-            words=len(tokens(prepared)),
+            closing=n <= self.closing_words and bool(self.closing.match(prepared)),
+            words=n,
         )
 
     def _negated(self, before: str) -> bool:
@@ -246,4 +251,6 @@ def _load() -> Lexicon:
         recurrence=marker("recurrence"),
         time=marker("time"),
         affirmative=marker("affirmative"),
+        closing=marker("closing"),
+        closing_words=int(markers.get("closing_words", 25)),
     )
