@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
+# One shared definition of a sentence's remembered form; re-exported for the protocol.
+from confidante.conversation import normalise_sentence as normalise_sentence
+
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
 _SPACES = re.compile(r"\s+")
 # Letters repeated three times or more ("sooooo", "dieeee") are squeezed to one, so spelling for
@@ -18,7 +21,6 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 # Clause boundaries: sentence ends, semicolons, line breaks and contrastive "but", so that
 # "I'm not suicidal, but I want to die" keeps the negation in its own clause.
 _CLAUSE = re.compile(r"[.!?;:\n\u2026]+|,?\s+\bbut\b\s+|,\s*(?:though|although|except)\b")
-_TRAILING = re.compile(r"[\s.!?,;:\u2026]+$")
 
 
 def normalise(text: str) -> str:
@@ -52,11 +54,3 @@ def clause_spans(normalised: str) -> list[tuple[int, int]]:
 def tokens(normalised: str) -> list[str]:
     """Word tokens of normalised text (letters, digits, one inner apostrophe)."""
     return _TOKEN.findall(normalised)
-
-
-def normalise_sentence(sentence: str) -> str:
-    """The form of a sentence kept in a session's ``used`` set.
-
-    Lower-cased, whitespace collapsed, trailing punctuation stripped.
-    """
-    return _TRAILING.sub("", _SPACES.sub(" ", sentence.lower()).strip())
