@@ -78,7 +78,7 @@ def message(n: int, turn: int) -> str:
 # -- the servers (run in child processes) ------------------------------------------------------
 
 
-def serve(kind: str, port: int) -> None:
+def serve(kind: str, port: int, redis_url: str = "") -> None:
     """Run the Confidante app or the echo floor on 127.0.0.1:port until killed."""
     import uvicorn
 
@@ -86,7 +86,8 @@ def serve(kind: str, port: int) -> None:
         from confidante import Settings
         from confidante.server import Limits, create_app
 
-        app: Any = create_app(Settings(locale="en_US", minutes=600), limits=Limits.unbounded())
+        settings = Settings(locale="en_US", minutes=600, redis_url=redis_url)
+        app: Any = create_app(settings, limits=Limits.unbounded())
     else:
         app = echo_app()
     uvicorn.run(app, host=HOST, port=port, access_log=False, log_level="warning")
@@ -122,11 +123,13 @@ def free_port() -> int:
 class Server:
     """A server child process."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, redis_url: str = "") -> None:
         self.port = free_port()
+        extra = ["--redis-url", redis_url] if redis_url else []
         self.proc = subprocess.Popen(
-            [sys.executable, __file__, "--serve", kind, "--port", str(self.port)],
+            [sys.executable, __file__, "--serve", kind, "--port", str(self.port), *extra],
             stdout=subprocess.DEVNULL,
+            stderr=None if os.environ.get("BENCH_SERVER_LOG") else subprocess.DEVNULL,
         )
 
     def wait_ready(self, timeout: float = 60) -> None:
@@ -186,6 +189,8 @@ class Connection:
         self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + payload)
         await self.writer.drain()
         status_line = await self.reader.readline()
+        if not status_line:
+            raise ConnectionResetError("the server closed the connection")
         status = int(status_line.split()[1])
         length = 0
         while True:
@@ -262,6 +267,9 @@ async def person(n: int, turns: int, port: int, ready: Barrier, done: Barrier,
             check(result, body["reply"]["text"])
         await done.wait()  # every session is open with all its turns: memory is read now
         await measured.wait()
+        # The server closes keep-alive connections idle for 5 s; the wait may have been longer.
+        await conn.close()
+        conn = await Connection.open(port)
         status, summary = await conn.request("POST", "/api/session/summary", None, token)
         if status == 200:
             check(result, summary["reply"]["text"])
@@ -415,16 +423,23 @@ def main() -> int:
     parser.add_argument("--turns", type=int, default=30)
     parser.add_argument("--timeout", type=float, default=600, help="Seconds before giving up.")
     parser.add_argument("--json", type=Path, help="Also write the figures as JSON here.")
+    parser.add_argument(
+        "--redis-url",
+        default="",
+        help="Keep sessions sealed in this Redis (127.0.0.1 only) instead of process memory.",
+    )
     parser.add_argument("--serve", choices=["confidante", "echo"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve, args.port)
+        serve(args.serve, args.port, args.redis_url)
         return 0
     if not (1 <= args.sessions <= MAX_SESSIONS and 1 <= args.turns <= MAX_TURNS):
         parser.error(f"sessions must be 1..{MAX_SESSIONS} and turns 1..{MAX_TURNS}")
+    if args.redis_url and not re.match(r"^redis://(127\.0\.0\.1|localhost)[:/]", args.redis_url):
+        parser.error("the benchmark runs on this machine only: use a redis://127.0.0.1 URL")
     engine = engine_alone(min(args.sessions, 20), args.turns)
-    app, echo = Server("confidante"), Server("echo")
+    app, echo = Server("confidante", args.redis_url), Server("echo")
     try:
         app.wait_ready()
         echo.wait_ready()
@@ -448,6 +463,7 @@ def main() -> int:
     engine_under_load = inside["engine_mean_ms"] * args.sessions
     target = 1.5 * p99_echo + engine_under_load
     figures = {
+        "store": "redis (sealed)" if args.redis_url else "memory",
         "sessions": args.sessions,
         "turns": args.turns,
         "cpus": os.cpu_count(),

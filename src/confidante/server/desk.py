@@ -103,6 +103,7 @@ class Desk:
         *,
         idle_seconds: int,
         threaded: bool | None = None,
+        in_flight: int = 16,
     ) -> None:
         self.listener = listener
         self.store = store
@@ -112,6 +113,10 @@ class Desk:
             listener.voice.name not in INLINE_VOICES if threaded is None else threaded
         )
         self._locks = _Locks()
+        # At most this many requests are between their store read and write at once; the rest
+        # wait their turn in order. Without it, under load every request's store reply waits
+        # behind every other request's engine work, and a few wait very long.
+        self._slots = asyncio.Semaphore(in_flight)
 
     async def _run(self, fn: Callable[[], T]) -> T:
         if self.threaded:
@@ -153,9 +158,10 @@ class Desk:
             record, ttl = self._park(live, seed, 1, issued.token)
             return result, record, ttl
 
-        result, record, ttl = await self._run(work)
-        if not await _io(self.store.create(issued.session_id, record, ttl)):
-            raise Problem(503, "unavailable")
+        async with self._slots:
+            result, record, ttl = await self._run(work)
+            if not await _io(self.store.create(issued.session_id, record, ttl)):
+                raise Problem(503, "unavailable")
         return issued.token, result
 
     async def act(self, token: str | None, action: Callable[[Live], T]) -> tuple[T, bool]:
@@ -163,7 +169,7 @@ class Desk:
         result and whether the session is still open (a closed one is deleted)."""
         sid = session_id(token)
         assert token is not None
-        async with self._locks.hold(sid):
+        async with self._locks.hold(sid), self._slots:
             record = await _io(self.store.fetch(sid))
             if record is None:
                 raise _no_session()

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError
 
 from confidante.conversation import SessionState
@@ -199,9 +199,18 @@ class RedisStore:
 
     name = "redis"
 
-    def __init__(self, url: str) -> None:
-        # Timeouts keep a stalled Redis from hanging requests forever.
-        self._redis = Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+    def __init__(self, url: str, max_connections: int = 64) -> None:
+        # A blocking pool makes a burst of requests wait for a connection instead of failing.
+        # The timeouts keep a stalled Redis from hanging requests for ever (they answer 503);
+        # the read timeout is generous because a busy server reads replies late, not Redis.
+        pool = BlockingConnectionPool.from_url(
+            url,
+            max_connections=max_connections,
+            timeout=30,
+            socket_timeout=30,
+            socket_connect_timeout=5,
+        )
+        self._redis = Redis(connection_pool=pool)
         self._cas = self._redis.register_script(_CAS)
 
     def pack(self, parked: Parked, token: str) -> bytes:
