@@ -211,7 +211,8 @@ async def summary(request: Request) -> Response:
         reply = session.summary()
         live.summary = reply.text
         draft = session.memory_draft()
-        # Session keeps its summary only in memory; the desk sealed ours beside the state.
+        # Session keeps its summary words privately and they do not survive a rebuild, so the
+        # desk parks them beside the state (Parked.summary) for the note.
         note = live.summary or draft.note
         offered = (
             Draft(note=note, feelings=list(draft.feelings), topics=list(draft.topics))
