@@ -209,14 +209,10 @@ async def summary(request: Request) -> Response:
         session = live.session
         spoken = bool(session.state.turns)
         reply = session.summary()
-        live.summary = reply.text
-        draft = session.memory_draft()
-        # Session keeps its summary words privately and they do not survive a rebuild, so the
-        # desk parks them beside the state (Parked.summary) for the note.
-        note = live.summary or draft.note
+        draft = session.memory_draft()  # built from the state, so it survives a rebuild
         offered = (
-            Draft(note=note, feelings=list(draft.feelings), topics=list(draft.topics))
-            if spoken and note
+            Draft(note=draft.note, feelings=list(draft.feelings), topics=list(draft.topics))
+            if spoken and draft.note
             else None
         )
         found = Summary(reply=ReplyOut.of(reply), draft=offered, regular=live.regular is not None)

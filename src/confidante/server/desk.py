@@ -45,7 +45,6 @@ class Live:
     """A session rebuilt for one request, with what the server keeps beside its state."""
 
     session: Session
-    summary: str | None = None  # the summary's words, for a regular's note
     regular: str | None = None  # the handle of a regular who opened their note
 
 
@@ -132,7 +131,7 @@ class Desk:
         )
 
     def _park(self, live: Live, seed: int, step: int, token: str) -> tuple[Any, int]:
-        parked = Parked(live.session.state, seed, step, live.summary, live.regular)
+        parked = Parked(live.session.state, seed, step, live.regular)
         ttl = int(live.session.seconds_left()) + self.idle_seconds
         return self.store.pack(parked, token), ttl
 
@@ -181,7 +180,6 @@ class Desk:
                     raise _no_session() from None
                 live = Live(
                     session=self._session(parked.state, parked.seed, parked.step),
-                    summary=parked.summary,
                     regular=parked.regular,
                 )
                 try:

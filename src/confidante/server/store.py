@@ -61,7 +61,6 @@ class Parked:
     state: SessionState
     seed: int
     step: int  # requests served so far; with the seed it sets each request's random choices
-    summary: str | None = None  # the summary's words, for a regular's note
     regular: str | None = None  # the handle of a regular who opened their note
 
 
@@ -220,7 +219,6 @@ class RedisStore:
             "state": parked.state.to_dict(),
             "seed": parked.seed,
             "step": parked.step,
-            "summary": parked.summary,
             "regular": parked.regular,
         }
         return seal_state(envelope, token)
@@ -233,7 +231,6 @@ class RedisStore:
                 state=SessionState.from_dict(envelope["state"]),
                 seed=int(envelope["seed"]),
                 step=int(envelope["step"]),
-                summary=envelope.get("summary"),
                 regular=envelope.get("regular"),
             )
         except (WrongKeyError, TamperedError, KeyError, TypeError, ValueError):
