@@ -20,7 +20,7 @@ import unicodedata
 import zipfile
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -67,6 +67,15 @@ class FeelingMap:
     model_floor: float  # a label below this probability names no feeling, whatever its threshold
     negators: frozenset[str]  # a cue right after one of these ("not alone") does not count
     negation_window: int
+    # Cue phrases indexed by their first word, so a message is scanned once.
+    starts: Mapping[str, tuple[tuple[str, tuple[str, ...]], ...]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        index: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for feeling, phrases in self.cues.items():
+            for phrase in phrases:
+                index.setdefault(phrase[0], []).append((feeling, phrase))
+        object.__setattr__(self, "starts", {w: tuple(e) for w, e in index.items()})
 
     @classmethod
     def load(cls, path: Path | None = None) -> FeelingMap:
@@ -113,22 +122,18 @@ class FeelingMap:
 
     def cue_feelings(self, words: list[str]) -> dict[str, float]:
         """Feelings cued (not negated) in ``words``, first mentioned first, with their strength."""
+        starts = self.starts
         first: dict[str, int] = {}
-        for feeling, phrases in self.cues.items():
-            at = min((self._find(words, phrase) for phrase in phrases), default=len(words))
-            if at < len(words):
-                first[feeling] = at
-        return {feeling: self.cue_strength for feeling in sorted(first, key=first.__getitem__)}
-
-    def _find(self, words: list[str], phrase: tuple[str, ...]) -> int:
-        """Where ``phrase`` first occurs un-negated in ``words``, or ``len(words)``."""
-        n = len(phrase)
-        for i in range(len(words) - n + 1):
-            if words[i] == phrase[0] and tuple(words[i : i + n]) == phrase:
-                before = words[max(0, i - self.negation_window) : i]
-                if not self.negators.intersection(before):
-                    return i
-        return len(words)
+        for i, word in enumerate(words):
+            for feeling, phrase in starts.get(word, ()):
+                if feeling in first or tuple(words[i : i + len(phrase)]) != phrase:
+                    continue
+                if not self.negators.intersection(words[max(0, i - self.negation_window) : i]):
+                    first[feeling] = i
+        # Ties (two feelings cued at one word) keep the order of the cue lists.
+        order = {feeling: n for n, feeling in enumerate(self.cues)}
+        ranked = sorted(first, key=lambda f: (first[f], order[f]))
+        return {feeling: self.cue_strength for feeling in ranked}
 
 
 def _words(value: object, key: object) -> tuple[str, ...]:
