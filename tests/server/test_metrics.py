@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from prometheus_client.parser import text_string_to_metric_families
 from tests.server.conftest import CANARIES, Rig
@@ -33,7 +34,7 @@ def test_metrics_count_and_time_but_hold_no_text(rig: Rig) -> None:
         assert secret not in text
     # Every label value comes from a closed set.
     for name, value in re.findall(r'(\w+)="([^"]*)"', text):
-        assert re.fullmatch(r"[a-z_]+|[0-9.+Inf]+|[0-9]{3}", value), (name, value)
+        assert re.fullmatch(r"[a-z_.]+|[0-9.+Inf]+|[0-9]{3}|\d{4}-\d{2}-\d{2}", value), (name, value)
     found = samples(rig)
     assert found[("confidante_turn_seconds_count", (("channel", "http"),))] == 3
     assert found[("confidante_sessions_started_total", ())] == 2
@@ -45,6 +46,11 @@ def test_metrics_count_and_time_but_hold_no_text(rig: Rig) -> None:
         v for (n, labels), v in found.items() if n == "confidante_crisis_referrals_total"
     )
     assert referrals == 1
+    # The per-day aggregate the safety protocol publishes: counts by date, level and kind only.
+    today = datetime.now(UTC).date().isoformat()
+    assert found[("confidante_crisis_referrals_by_day", (("count", "total"), ("day", today)))] == 1
+    kinds = [labels for (n, labels) in found if n == "confidante_crisis_referrals_by_day"]
+    assert (("count", "kind.suicide_self_harm"), ("day", today)) in kinds
 
 
 def test_error_responses_are_counted_by_status(rig: Rig) -> None:

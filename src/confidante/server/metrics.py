@@ -7,15 +7,19 @@ one process (tests, the benchmark) never share or clash.
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
+
 from prometheus_client import CONTENT_TYPE_LATEST as PROMETHEUS_CONTENT_TYPE
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from confidante.conversation import Move, Reply, RiskLevel
+from confidante.conversation import Assessment, Move, Reply, RiskKind, RiskLevel
+from confidante.safety import ReferralCounter
 
 __all__ = ["PROMETHEUS_CONTENT_TYPE", "Metrics"]
 
 CHANNELS = ("http", "websocket", "openai")
 ENDINGS = ("close", "exit")
+DAYS_KEPT = 30  # days of aggregate referral counts kept for the operator's report
 _TURN_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -57,6 +61,14 @@ class Metrics:
             ["level"],
             registry=r,
         )
+        # Per-day aggregates (counts by date, level and kind; nothing else) from the safety layer.
+        self.daily_referrals = ReferralCounter()
+        self.referrals_by_day = Gauge(
+            "confidante_crisis_referrals_by_day",
+            f"Crisis referrals per UTC day (last {DAYS_KEPT} days), by level or kind.",
+            ["day", "count"],
+            registry=r,
+        )
         self.errors = Counter(
             "confidante_errors", "Error responses, by status code.", ["status"], registry=r
         )
@@ -75,6 +87,8 @@ class Metrics:
         self.moves.labels(move=Move(reply.move).value).inc()
         if reply.move is Move.CRISIS:
             self.referrals.labels(level=RiskLevel(reply.risk).value).inc()
+            assessment = Assessment(RiskLevel(reply.risk), RiskKind(reply.kind))
+            self.daily_referrals.record(assessment, _today())
 
     def turn(self, channel: str, seconds: float) -> None:
         """Record how long one turn took on ``channel``."""
@@ -94,4 +108,13 @@ class Metrics:
     def render(self, open_sessions: int) -> bytes:
         """The exposition text, with the open-sessions gauge set just before."""
         self.sessions_open.set(open_sessions)
+        self.daily_referrals.forget_before(_today() - timedelta(days=DAYS_KEPT - 1))
+        self.referrals_by_day.clear()
+        for day, counts in self.daily_referrals.counts().items():
+            for key, value in counts.items():
+                self.referrals_by_day.labels(day=day, count=key).set(value)
         return generate_latest(self.registry)
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
