@@ -2,7 +2,7 @@
 
 Usage: python bench/bench_emotion.py [--data DIR] [-n 2000]
 
-Scores the first n texts of GoEmotions ``test.tsv`` (from /work/shared/datasets/goemotions by
+Scores the first n texts of GoEmotions ``test.tsv`` (from ../shared/datasets/goemotions by
 default), or, when that folder is absent, a small built-in sample of listener-style messages
 repeated to n. Prints figures only; it asserts nothing about speed.
 """

@@ -2,7 +2,7 @@
 
 Usage: python bench/bench_safety.py [--data DIR] [-n 3000]
 
-Assesses ESConv valid seeker turns (chat-length messages, from /work/shared/datasets/esconv by
+Assesses ESConv valid seeker turns (chat-length messages, from ../shared/datasets/esconv by
 default) followed by the hand-written rows of tests/safety/data/labelled_messages.csv, or a small
 built-in sample when the dataset is absent; each message is assessed alone and again inside a
 40-turn session. Also times the boundary check and a crisis reply. Prints figures only; it asserts

@@ -2,7 +2,7 @@
 
 Usage: python bench/bench_turn.py [--data FILE] [-n 3000] [--turns 25] [--seed 7]
 
-Messages are the seeker turns of ESConv ``valid.jsonl`` (from /work/shared/datasets/esconv by
+Messages are the seeker turns of ESConv ``valid.jsonl`` (from ../shared/datasets/esconv by
 default) or, when that file is absent, a small built-in sample. Both listeners see the same
 messages in sessions of ``--turns`` messages, in the same run, interleaved so machine load hits
 both alike. For the embedded listener it times ``Session.respond`` (safety, understanding,

@@ -3,7 +3,7 @@
 Reproducible: the splits are fixed by CRC-32 of stable ids (no random state), the solver is
 deterministic, and the features are the package's own (``confidante.safety.model``).
 
-Data (/work/shared/datasets, see each SOURCE.md):
+Data (../shared/datasets, see each SOURCE.md):
   positives  SDCNL r/SuicideWatch posts (train part); posts of C-SSRS Ideation/Behavior/Attempt
              users (train users)
   negatives  SDCNL r/depression posts (train part); posts of C-SSRS Supportive/Indicator users
@@ -36,7 +36,7 @@ import numpy as np
 from confidante.safety.lexicon import Lexicon
 from confidante.safety.model import FEATURE_VERSION, MODEL_FILE, feature_rows
 
-DATA = Path("/work/shared/datasets")
+DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"  # beside the checkout
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "src" / "confidante" / "safety" / MODEL_FILE
 NAME = "risk_lr_v1"
