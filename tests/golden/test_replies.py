@@ -65,6 +65,17 @@ def test_a_death_is_acknowledged_as_a_loss_with_its_missing_goodbye() -> None:
         assert len(reply.split()) <= 22
 
 
+def test_a_feared_or_asked_about_loss_is_not_named_as_one() -> None:
+    cases = [
+        ["My wife ignores me.", "My son noticed it too. He asked if we are getting divorced."],
+        ["I'm so scared my father will die before I get there."],
+    ]
+    for said in cases:
+        for seed in SEEDS:
+            reply = _replies(said, seed)[-1].text
+            assert "loss" not in reply and "Losing" not in reply and "end of your" not in reply, reply
+
+
 def test_a_joke_gets_a_light_reply_and_no_question() -> None:
     said = ["Work has been a lot lately.", "This traffic is killing me every morning though, haha."]
     for seed in SEEDS:

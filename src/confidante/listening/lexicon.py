@@ -82,6 +82,7 @@ class Lexicon:
     judgements: frozenset[str]  # self-named feelings that judge oneself ("useless")
     losses: tuple[Loss, ...]
     no_goodbye: re.Pattern[str]
+    loss_hedge: re.Pattern[str]  # before a loss: a question, fear or hypothetical, not a loss
 
     def named_feelings(self, text: str) -> tuple[str, ...]:
         """Feelings the person names as their own ("I feel useless"), in the order said."""
@@ -96,7 +97,7 @@ class Lexicon:
         """(kind, what was lost) when a reflected clause tells of a loss, else None."""
         for loss in self.losses:
             m = loss.pattern.search(clause)
-            if m:
+            if m and not self.loss_hedge.search(clause, 0, m.start()):
                 lost = loss.lost or m.group("lost")
                 return loss.kind, lost
         return None
@@ -205,6 +206,7 @@ def load_lexicon() -> Lexicon:
                 for x in data["loss"]
             ),
             no_goodbye=re.compile(str(data["no_goodbye"]), re.IGNORECASE),
+            loss_hedge=re.compile(str(data["loss_hedge"]), re.IGNORECASE),
         )
     except (KeyError, TypeError, re.error) as ex:
         raise DataFileError(
