@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import sys
+import threading
 from dataclasses import replace
 
 import typer
@@ -17,6 +19,7 @@ from confidante.session.relief import parse_relief
 from confidante.settings import Settings
 
 _TRIES = 3  # times a relief answer may be re-asked before it counts as skipped
+TICK_SECONDS = 5.0  # how often a quiet terminal checks for a due time cue
 
 
 class ChatLoop:
@@ -30,6 +33,31 @@ class ChatLoop:
         self.settings = settings
         self._speaker = prompt("terminal.listener")
         self._told_time_up = False  # in a crisis the hour runs on; say so only once
+        # The session is not thread-safe: replies and the quiet-time ticker take turns.
+        self._lock = threading.Lock()
+        self._waiting = False  # True while the prompt waits for the person
+
+    def tick(self) -> None:
+        """While the person is quiet at the prompt: give a due time cue, or say the hour is up."""
+        with self._lock:
+            if not self._waiting or self.session.closed:
+                return
+            cue = self.session.due_cue()
+            if cue is not None:
+                text = cue.text
+            elif self.session.time_up and not self._told_time_up:
+                self._told_time_up = True
+                quiet = self.session.should_close
+                text = prompt("time.up_quiet") if quiet else self.session.time_text()
+            else:
+                return
+            self.term.blank()
+            self.term.say(text, prefix=self._speaker)
+            self.term.prompt_again(prompt("terminal.you"))
+
+    def _ticking(self, stop: threading.Event) -> None:
+        while not stop.wait(TICK_SECONDS):
+            self.tick()
 
     def run(self) -> None:
         """The whole hour; Ctrl-C and Ctrl-D lead to a graceful close, never a traceback."""
@@ -37,7 +65,13 @@ class ChatLoop:
             self._say(self.session.disclosure().text)
             self.session.set_relief_before(self._ask_relief(prompt("relief.before")))
             self._say(self.session.open().text)
-            self._listen()
+            stop = threading.Event()
+            if sys.stdin.isatty():  # only a person at a terminal sits quietly at the prompt
+                threading.Thread(target=self._ticking, args=(stop,), daemon=True).start()
+            try:
+                self._listen()
+            finally:
+                stop.set()
         except (EOFError, KeyboardInterrupt):
             self.term.blank()
             self.term.say(prompt("terminal.interrupted"))
@@ -46,10 +80,14 @@ class ChatLoop:
     def _listen(self) -> None:
         """The middle: read, answer, until /end, end of input or the end of the hour."""
         while True:
-            line = self.term.ask(prompt("terminal.you"))
+            self._waiting = True
+            try:
+                line = self.term.ask(prompt("terminal.you"))
+            finally:
+                self._waiting = False
             command = line.strip().lower()
-            if command.startswith("/"):
-                if command in ("/end", "/quit", "/exit"):
+            if command.startswith("/") or (not command and self.session.should_close):
+                if command in ("/end", "/quit", "/exit") or not command:
                     return
                 if command == "/time":
                     self.term.say(self.session.time_text())
@@ -59,7 +97,8 @@ class ChatLoop:
                     self.term.say(prompt("terminal.unknown_command"))
                 continue
             try:
-                reply = self.session.respond(line)
+                with self._lock:
+                    reply = self.session.respond(line)
             except InputError as err:
                 self.term.say(str(err))
                 continue

@@ -39,6 +39,10 @@ class Terminal:
         self._out.flush()
         return input(prompt)
 
+    def prompt_again(self, prompt: str) -> None:
+        """Show the input prompt again after printing while the person was typing nothing."""
+        print(prompt, end="", file=self._out, flush=True)
+
     def ask_secret(self, prompt: str) -> str:
         """Read a passphrase without echo."""
         return getpass.getpass(prompt + ": ")
