@@ -87,10 +87,8 @@ class ReplyOut(BaseModel):
 
     @classmethod
     def of(cls, reply: Reply) -> ReplyOut:
-        """From a session's Reply (its fields are already the right types: no validation)."""
-        return cls.model_construct(
-            text=reply.text, move=reply.move.value, risk=reply.risk.value, cue=bool(reply.cue)
-        )
+        """From a session's Reply."""
+        return cls(text=reply.text, move=reply.move.value, risk=reply.risk.value, cue=reply.cue)
 
 
 class TimeOut(BaseModel):
@@ -104,13 +102,13 @@ class TimeOut(BaseModel):
 
     @classmethod
     def of(cls, session: Session) -> TimeOut:
-        """From a live session (the values are made here, of the right types: no validation)."""
-        return cls.model_construct(
+        """From a live session."""
+        return cls(
             seconds_left=int(session.seconds_left()),
-            minutes_left=int(session.minutes_left()),
+            minutes_left=session.minutes_left(),
             text=session.time_text(),
-            time_up=bool(session.time_up),
-            should_close=bool(session.should_close),
+            time_up=session.time_up,
+            should_close=session.should_close,
         )
 
 
