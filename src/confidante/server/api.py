@@ -86,7 +86,7 @@ async def answer(s: Services, token: str | None, text: str, channel: str) -> Tur
     s.metrics.turn(channel, watch.seconds())
     s.metrics.engine_seconds.observe(engine_seconds)
     s.metrics.replied(reply)
-    return Turn(reply=ReplyOut.of(reply), time=time)
+    return Turn.model_construct(reply=ReplyOut.of(reply), time=time)
 
 
 async def due_cue(s: Services, token: str | None) -> Cue:

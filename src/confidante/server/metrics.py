@@ -72,11 +72,10 @@ class Metrics:
         self.errors = Counter(
             "confidante_errors", "Error responses, by status code.", ["status"], registry=r
         )
-        # Known label values are created up front so dashboards see zeros, not gaps.
-        for channel in CHANNELS:
-            self.turn_seconds.labels(channel=channel)
-        for move in Move:
-            self.moves.labels(move=move.value)
+        # Known label values are created up front so dashboards see zeros, not gaps; the ones
+        # every turn touches are kept at hand (a label lookup takes a lock each time).
+        self._turn_by_channel = {c: self.turn_seconds.labels(channel=c) for c in CHANNELS}
+        self._moves = {move: self.moves.labels(move=move.value) for move in Move}
         for level in (RiskLevel.ELEVATED, RiskLevel.IMMINENT):
             self.referrals.labels(level=level.value)
         for how in ENDINGS:
@@ -84,7 +83,7 @@ class Metrics:
 
     def replied(self, reply: Reply) -> None:
         """Count one reply by its move, and a crisis referral by its level."""
-        self.moves.labels(move=Move(reply.move).value).inc()
+        self._moves[Move(reply.move)].inc()
         if reply.move is Move.CRISIS:
             self.referrals.labels(level=RiskLevel(reply.risk).value).inc()
             assessment = Assessment(RiskLevel(reply.risk), RiskKind(reply.kind))
@@ -92,8 +91,9 @@ class Metrics:
 
     def turn(self, channel: str, seconds: float) -> None:
         """Record how long one turn took on ``channel``."""
-        if channel in CHANNELS:
-            self.turn_seconds.labels(channel=channel).observe(seconds)
+        found = self._turn_by_channel.get(channel)
+        if found is not None:
+            found.observe(seconds)
 
     def ended(self, how: str) -> None:
         """Count a session that ended by ``how`` (close or exit)."""

@@ -1,7 +1,7 @@
 """ASGI middleware: the error shield, security headers, body size limits and a discreet request log.
 
-All are plain ASGI (no ``BaseHTTPMiddleware``), so WebSockets and streaming pass through
-untouched and each request costs a few attribute lookups.
+One plain ASGI layer (no ``BaseHTTPMiddleware``) does all four, so WebSockets and streaming pass
+through untouched and a request costs one wrapper of ``send``, not four.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -38,6 +38,8 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     # back-forward cache would undo a quick exit.
     (b"cache-control", b"no-store"),
 )
+_SECURITY_NAMES = frozenset(name for name, _ in SECURITY_HEADERS)
+_RESPONSE_STARTS = frozenset({"http.response.start", "websocket.accept", "websocket.close"})
 
 
 def _json_start(status: int, extra: tuple[tuple[bytes, bytes], ...] = ()) -> Message:
@@ -54,79 +56,86 @@ async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
-class Shield:
-    """Turns any unexpected exception into a bare 500 and logs only its type, never its text.
+def _secured(headers: Any) -> list[Any]:
+    """The response's headers with every security header it does not set itself."""
+    names = {name.lower() for name, _ in headers}
+    if names.isdisjoint(_SECURITY_NAMES):
+        return [*headers, *SECURITY_HEADERS]
+    return [*headers, *((n, v) for n, v in SECURITY_HEADERS if n not in names)]
 
-    With ``debug`` (``CONFIDANTE_DEBUG=1`` for ``confidante serve``) the traceback is logged
-    too, for a developer's own machine: it may show what was said.
+
+class Guard:
+    """Every request's guard, outermost first: the security headers on every HTTP response; a
+    discreet request log that counts error responses and, if asked, logs method, path, status
+    and milliseconds (never addresses, headers, queries or bodies); the error shield, which turns
+    any unexpected exception into a bare 500 (HTTP) or a close with 1011 (WebSocket) and logs only
+    its type, never its text; and the body limit, which refuses request bodies over a limit with
+    413 before the app reads them.
+
+    With ``debug`` (``CONFIDANTE_DEBUG=1`` for ``confidante serve``) the shield logs the
+    traceback too, for a developer's own machine: it may show what was said.
     """
 
-    def __init__(self, app: ASGIApp, debug: bool = False) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        metrics: Metrics,
+        limit_for: Callable[[str], int],
+        log: bool = False,
+        debug: bool = False,
+    ) -> None:
         self.app = app
+        self.metrics = metrics
+        self.limit_for = limit_for  # path -> byte limit
+        self.log = log
         self.debug = debug
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Run the app; on an unexpected error answer 500 (HTTP) or close with 1011 (WebSocket)."""
-        if scope["type"] not in ("http", "websocket"):
+        """Guard an HTTP request or a WebSocket; anything else passes through."""
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "websocket":
+            await self._websocket(scope, receive, send)
+        else:
             await self.app(scope, receive, send)
-            return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        begun = time.perf_counter()
+        status = 500  # what is counted if the app ends without answering
         started = False
 
-        async def tracked(msg: Message) -> None:
-            nonlocal started
-            if msg["type"] in ("http.response.start", "websocket.accept", "websocket.close"):
+        async def reply(msg: Message) -> None:
+            nonlocal status, started
+            if msg["type"] == "http.response.start":
                 started = True
+                status = int(msg["status"])
+                msg["headers"] = _secured(msg.get("headers", ()))
             await send(msg)
 
         try:
-            await self.app(scope, receive, tracked)
-        except Exception as err:
-            # The message or traceback of an exception may quote what a person said: type only.
-            log.error("unexpected %s while serving a request", type(err).__name__)
-            if self.debug:
-                log.exception("the traceback (CONFIDANTE_DEBUG=1; it may quote a person)")
-            if started:
-                return
-            if scope["type"] == "http":
-                await _send_json(send, 500, error_body(500, INTERNAL))
-            else:
-                await send({"type": "websocket.close", "code": 1011})
+            try:
+                await self._limited(scope, receive, reply)
+            except Exception as err:
+                self._shielded(err)
+                if not started:
+                    await _send_json(reply, 500, error_body(500, INTERNAL))
+        finally:
+            self.metrics.error(status)
+            if self.log:
+                # An unknown path is whatever someone typed: say it was unknown, not what it was.
+                path = scope["path"] if status != 404 else "(unknown path)"
+                log.info(
+                    "%s %s %d %.1fms",
+                    scope["method"],
+                    path[:100],
+                    status,
+                    (time.perf_counter() - begun) * 1000,
+                )
 
-
-class SecurityHeaders:
-    """Adds the Content-Security-Policy and friends to every HTTP response."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Pass through, adding headers to the response start."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def with_headers(msg: Message) -> None:
-            if msg["type"] == "http.response.start":
-                names = {name.lower() for name, _ in msg.get("headers", [])}
-                extra = [(n, v) for n, v in SECURITY_HEADERS if n not in names]
-                msg["headers"] = [*msg.get("headers", []), *extra]
-            await send(msg)
-
-        await self.app(scope, receive, with_headers)
-
-
-class BodyLimit:
-    """Refuses request bodies over a limit with 413 before the app reads them."""
-
-    def __init__(self, app: ASGIApp, limit_for: Callable[[str], int]) -> None:
-        self.app = app
-        self.limit_for = limit_for  # path -> byte limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check Content-Length, then buffer up to the limit and replay the body to the app."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
         limit = self.limit_for(scope["path"])
         for name, value in scope.get("headers", []):
             if name == b"content-length":
@@ -135,72 +144,63 @@ class BodyLimit:
                 except ValueError:
                     declared = limit + 1
                 if declared > limit:
-                    await self._refuse(send, limit)
+                    await _refuse(send, limit)
                     return
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            msg = await receive()
-            if msg["type"] == "http.disconnect":
-                return
-            chunk = msg.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                await self._refuse(send, limit)
-                return
-            chunks.append(chunk)
-            if not msg.get("more_body", False):
-                break
-        body = b"".join(chunks)
-        replayed = False
+        first = await receive()
+        if first["type"] == "http.disconnect":
+            return
+        size = len(first.get("body", b""))
+        if size > limit:
+            await _refuse(send, limit)
+            return
+        if first.get("more_body", False):
+            chunks = [first.get("body", b"")]
+            while True:
+                msg = await receive()
+                if msg["type"] == "http.disconnect":
+                    return
+                chunk = msg.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    await _refuse(send, limit)
+                    return
+                chunks.append(chunk)
+                if not msg.get("more_body", False):
+                    break
+            first = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        whole: Message | None = first
 
         async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
+            nonlocal whole
+            if whole is not None:
+                msg, whole = whole, None
+                return msg
             return await receive()
 
         await self.app(scope, replay, send)
 
-    @staticmethod
-    async def _refuse(send: Send, limit: int) -> None:
-        await _send_json(send, 413, error_body(413, message("errors.too_large", limit=limit)))
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
 
-
-class RequestLog:
-    """Counts error responses and, if asked, logs method, path, status and milliseconds:
-    never addresses, headers, queries or bodies."""
-
-    def __init__(self, app: ASGIApp, metrics: Metrics, log: bool = False) -> None:
-        self.app = app
-        self.metrics = metrics
-        self.log = log
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Watch the status; count errors, and log one line when the request finishes."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        begun = time.perf_counter()
-        status: MutableMapping[str, int] = {"code": 500}
-
-        async def watch(msg: Message) -> None:
-            if msg["type"] == "http.response.start":
-                status["code"] = int(msg["status"])
+        async def tracked(msg: Message) -> None:
+            nonlocal started
+            if msg["type"] in _RESPONSE_STARTS:
+                started = True
             await send(msg)
 
         try:
-            await self.app(scope, receive, watch)
-        finally:
-            self.metrics.error(status["code"])
-            if self.log:
-                # An unknown path is whatever someone typed: say it was unknown, not what it was.
-                path = scope["path"] if status["code"] != 404 else "(unknown path)"
-                log.info(
-                    "%s %s %d %.1fms",
-                    scope["method"],
-                    path[:100],
-                    status["code"],
-                    (time.perf_counter() - begun) * 1000,
-                )
+            await self.app(scope, receive, tracked)
+        except Exception as err:
+            self._shielded(err)
+            if not started:
+                await send({"type": "websocket.close", "code": 1011})
+
+    def _shielded(self, err: Exception) -> None:
+        # The message or traceback of an exception may quote what a person said: type only.
+        log.error("unexpected %s while serving a request", type(err).__name__)
+        if self.debug:
+            log.exception("the traceback (CONFIDANTE_DEBUG=1; it may quote a person)")
+
+
+async def _refuse(send: Send, limit: int) -> None:
+    await _send_json(send, 413, error_body(413, message("errors.too_large", limit=limit)))

@@ -87,8 +87,10 @@ class ReplyOut(BaseModel):
 
     @classmethod
     def of(cls, reply: Reply) -> ReplyOut:
-        """From a session's Reply."""
-        return cls(text=reply.text, move=reply.move.value, risk=reply.risk.value, cue=reply.cue)
+        """From a session's Reply (its fields are already the right types: no validation)."""
+        return cls.model_construct(
+            text=reply.text, move=reply.move.value, risk=reply.risk.value, cue=bool(reply.cue)
+        )
 
 
 class TimeOut(BaseModel):
@@ -102,13 +104,13 @@ class TimeOut(BaseModel):
 
     @classmethod
     def of(cls, session: Session) -> TimeOut:
-        """From a live session."""
-        return cls(
+        """From a live session (the values are made here, of the right types: no validation)."""
+        return cls.model_construct(
             seconds_left=int(session.seconds_left()),
-            minutes_left=session.minutes_left(),
+            minutes_left=int(session.minutes_left()),
             text=session.time_text(),
-            time_up=session.time_up,
-            should_close=session.should_close,
+            time_up=bool(session.time_up),
+            should_close=bool(session.should_close),
         )
 
 
