@@ -109,8 +109,8 @@ class Message:
     """One thing said in a session, with the session clock's time in seconds."""
 
     role: Role
-    text: str
-    at: float
+    text: str = field(repr=False)  # never in a repr, so never in a log line or crash report
+    at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -119,8 +119,8 @@ class Understanding:
 
     feelings: tuple[str, ...] = ()  # listener feeling words ("lonely", "hurt"), strongest first
     topics: tuple[str, ...] = ()  # topic ids ("partner", "work", "grief")
-    people: tuple[str, ...] = ()  # reflected mentions ("your wife", "the job")
-    clause: str | None = None  # the key content, pronouns turned ("your wife ignores you")
+    people: tuple[str, ...] = field(default=(), repr=False)  # reflected mentions ("your wife")
+    clause: str | None = field(default=None, repr=False)  # key content, pronouns turned
     asks_advice: bool = False  # "what should I do?"
     is_question: bool = False
     words: int = 0
@@ -156,8 +156,8 @@ class Turn:
 class Reply:
     """What the listener says back, with the move and risk behind it (no user text)."""
 
-    text: str
-    move: Move
+    text: str = field(repr=False)  # reflections quote the person, so keep it out of reprs
+    move: Move = Move.ENCOURAGE
     risk: RiskLevel = RiskLevel.NONE
     kind: RiskKind = RiskKind.NONE
     reasons: tuple[str, ...] = ()
@@ -173,13 +173,14 @@ class SessionState:
     started_at: float
     phase: Phase = Phase.OPENING
     turns: list[Turn] = field(default_factory=list)
-    used_sentences: set[str] = field(default_factory=set)  # normalised, to never repeat
+    # Normalised sentences said, to never repeat one; they echo the person, so not in reprs.
+    used_sentences: set[str] = field(default_factory=set, repr=False)
     cues_given: list[int] = field(default_factory=list)  # minutes-left cues already said
     relief_before: int | None = None
     relief_after: int | None = None
     highest_risk: RiskLevel = RiskLevel.NONE
     crisis_kinds: list[RiskKind] = field(default_factory=list)
-    continuity: str | None = None  # a regular's approved note from last time
+    continuity: str | None = field(default=None, repr=False)  # a regular's note from last time
     last_disclosure_at: float | None = None
 
     @property

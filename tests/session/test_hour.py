@@ -172,3 +172,12 @@ def test_memory_draft_holds_summary_feelings_and_topics(listener: Listener) -> N
     assert draft.note.startswith("Last time you talked about your wife")
     assert "partner" in draft.topics  # the marriage was heard as a topic
     assert draft.feelings
+
+
+def test_reprs_never_carry_what_was_said(listener: Listener) -> None:
+    session, _ = new(listener)
+    session.open()
+    reply = session.respond("My cousin Ermintrude stole my savings and I feel betrayed.")
+    for obj in (session.state, session.state.turns[0], reply, session.state.turns[0].understanding):
+        shown = repr(obj)
+        assert "Ermintrude" not in shown and "savings" not in shown, type(obj).__name__
