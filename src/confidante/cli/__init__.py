@@ -10,12 +10,12 @@ import typer
 from confidante.cli.audit import audit
 from confidante.cli.chat import chat
 from confidante.cli.eval import eval_
-from confidante.cli.hardening import forbid_core_dumps
 from confidante.cli.regulars import regulars
 from confidante.cli.replay import replay
 from confidante.cli.serve import serve
 from confidante.cli.vault import vault_app
 from confidante.errors import ConfidanteError
+from confidante.hardening import forbid_core_dumps
 
 #: Set to 1 to see the full traceback of an unexpected error (it may show what was said).
 DEBUG_ENV = "CONFIDANTE_DEBUG"

@@ -23,18 +23,31 @@ def serve(
         "--log-requests",
         help="Log each request's method, path, status and time (never addresses, tokens or text).",
     ),
+    engine_workers: int | None = typer.Option(
+        None,
+        "--engine-workers",
+        "-w",
+        min=0,
+        max=64,
+        help="Processes that run the listener beside the web process (default 1, or "
+        "CONFIDANTE_ENGINE_WORKERS); sessions are shared out among them. 0 runs it in the web "
+        "process. On a machine with more cores, more answer more people at once.",
+        show_default=False,
+    ),
 ) -> None:
     """Serve the web page, the session API and an OpenAI-compatible API on uvicorn.
 
-    Sessions live in this process's memory, sealed under each person's token; set
-    CONFIDANTE_REDIS_URL to share them between several server processes. No access log of
-    addresses is kept.
+    Sessions live in the memory of the engine processes, each reached only with its person's
+    token; set CONFIDANTE_REDIS_URL to keep them sealed in Redis, shared between several server
+    processes. No access log of addresses is kept.
 
     Example usage:
 
         confidante serve
 
         confidante serve --port 8080
+
+        confidante serve --engine-workers 3
 
         CONFIDANTE_REDIS_URL=redis://127.0.0.1:6379/0 confidante serve
     """
@@ -48,7 +61,9 @@ def serve(
 
     settings = Settings.from_env()
     debug = os.environ.get("CONFIDANTE_DEBUG") == "1"  # tracebacks may show what was said
-    app = create_app(settings, log_requests=log_requests, debug=debug)
+    app = create_app(
+        settings, log_requests=log_requests, debug=debug, engine_workers=engine_workers
+    )
     typer.echo(message("serve.listening", url=f"http://{host}:{port}/"))
     uvicorn.run(
         app,

@@ -8,6 +8,7 @@ check, then the invitation) -> ``/messages``* -> ``/summary`` -> [``/remember``]
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from anyio import to_thread
@@ -15,16 +16,14 @@ from fastapi import APIRouter, Body, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
-from confidante.conversation import Reply
-from confidante.errors import InputError
-from confidante.server.desk import Live, input_problem, session_id
+from confidante.server import actions
+from confidante.server.desk import session_id
 from confidante.server.problems import Problem
 from confidante.server.regulars import create_note, open_note, update_note
 from confidante.server.schemas import (
     Closed,
     Created,
     Cue,
-    Draft,
     ErrorBody,
     NewSession,
     ReliefIn,
@@ -34,7 +33,6 @@ from confidante.server.schemas import (
     Say,
     Status,
     Summary,
-    TimeOut,
     Turn,
 )
 from confidante.server.services import BEARER, Services, Stopwatch, bearer_token, services_of
@@ -73,16 +71,7 @@ async def answer(s: Services, token: str | None, text: str, channel: str) -> Tur
     s.check_length(text)
     s.limit(s.turns, session_id(token))
     watch = Stopwatch()
-
-    def respond(live: Live) -> tuple[Reply, TimeOut, float]:
-        engine = Stopwatch()
-        try:
-            reply = live.session.respond(text)
-        except InputError as err:
-            raise input_problem(err) from None
-        return reply, TimeOut.of(live.session), engine.seconds()
-
-    (reply, time, engine_seconds), _ = await s.desk.act(token, respond)
+    (reply, time, engine_seconds), _ = await s.desk.act(token, partial(actions.respond, text))
     s.metrics.turn(channel, watch.seconds())
     s.metrics.engine_seconds.observe(engine_seconds)
     s.metrics.replied(reply)
@@ -91,11 +80,7 @@ async def answer(s: Services, token: str | None, text: str, channel: str) -> Tur
 
 async def due_cue(s: Services, token: str | None) -> Cue:
     """A time cue if one is due now (for pages and sockets that tick while the person is quiet)."""
-
-    def cue(live: Live) -> tuple[Reply | None, TimeOut]:
-        return live.session.due_cue(), TimeOut.of(live.session)
-
-    (reply, time), _ = await s.desk.act(token, cue)
+    (reply, time), _ = await s.desk.act(token, actions.due_cue)
     if reply is not None:
         s.metrics.replied(reply)
     return Cue(reply=ReplyOut.of(reply) if reply else None, time=time)
@@ -116,12 +101,8 @@ async def create_session(
             open_note, s.settings, login.handle, login.passphrase, limiter=s.vault_slots
         )
         continuity, handle = record.note, record.handle
-
-    def notice(live: Live) -> tuple[Reply, TimeOut, int]:
-        return live.session.disclosure(), TimeOut.of(live.session), live.session.state.minutes
-
     token, (reply, time, minutes) = await s.desk.start(
-        notice,
+        actions.notice,
         minutes=body.minutes,
         locale=_locale(body.locale),
         continuity=continuity,
@@ -141,11 +122,8 @@ async def create_session(
 @router.get("/session", response_model=Status, openapi_extra=BEARER)
 async def session_status(request: Request) -> Response:
     """The session's phase and how much time is left."""
-
-    def status(live: Live) -> Status:
-        return Status(phase=live.session.state.phase.value, time=TimeOut.of(live.session))
-
-    found, _ = await services_of(request).desk.act(bearer_token(request), status)
+    found: Status
+    found, _ = await services_of(request).desk.act(bearer_token(request), actions.status)
     return _json(found)
 
 
@@ -153,11 +131,7 @@ async def session_status(request: Request) -> Response:
 async def start(request: Request, body: ReliefIn) -> Response:
     """Record the 0-10 check before the hour (null skips) and get the invitation to talk."""
     s = services_of(request)
-
-    def begin(live: Live) -> tuple[Reply, TimeOut]:
-        live.session.set_relief_before(body.relief)
-        return live.session.open(), TimeOut.of(live.session)
-
+    begin = partial(actions.begin, body.relief)
     (reply, time), _ = await s.desk.act(bearer_token(request), begin)
     s.metrics.replied(reply)
     return _json(Turn(reply=ReplyOut.of(reply), time=time))
@@ -205,20 +179,7 @@ async def summary(request: Request) -> Response:
     """A brief summary of what was heard; begins the close and offers a note to keep."""
     s = services_of(request)
 
-    def summarise(live: Live) -> tuple[Reply, Summary]:
-        session = live.session
-        spoken = bool(session.state.turns)
-        reply = session.summary()
-        draft = session.memory_draft()  # built from the state, so it survives a rebuild
-        offered = (
-            Draft(note=draft.note, feelings=list(draft.feelings), topics=list(draft.topics))
-            if spoken and draft.note
-            else None
-        )
-        found = Summary(reply=ReplyOut.of(reply), draft=offered, regular=live.regular is not None)
-        return reply, found
-
-    (reply, found), _ = await s.desk.act(bearer_token(request), summarise)
+    (reply, found), _ = await s.desk.act(bearer_token(request), actions.summarise)
     s.metrics.replied(reply)
     return _json(found)
 
@@ -230,12 +191,7 @@ async def remember(request: Request, body: RememberIn) -> Response:
     note = body.note.strip()
     if not note:
         raise Problem(400, "nothing_to_keep")
-
-    def read(live: Live) -> tuple[tuple[str, ...], tuple[str, ...], str | None]:
-        draft = live.session.memory_draft()
-        return draft.feelings, draft.topics, live.regular
-
-    (feelings, topics, handle), _ = await s.desk.act(bearer_token(request), read)
+    (feelings, topics, handle), _ = await s.desk.act(bearer_token(request), actions.themes)
     if not body.keep_themes:
         feelings, topics = (), ()
     if handle is not None:
@@ -258,12 +214,7 @@ async def close(request: Request, body: ReliefIn) -> Response:
     """Record the 0-10 check after the hour and say goodbye; the session is then deleted."""
     s = services_of(request)
     token = bearer_token(request)
-
-    def finish(live: Live) -> Reply:
-        live.session.set_relief_after(body.relief)
-        return live.session.close()
-
-    reply, _ = await s.desk.act(token, finish)
+    reply, _ = await s.desk.act(token, partial(actions.finish, body.relief))
     s.turns.forget(session_id(token))
     s.metrics.replied(reply)
     s.metrics.ended("close")

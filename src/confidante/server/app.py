@@ -1,4 +1,4 @@
-"""``create_app``: the FastAPI app over one shared listener; nothing is made at import time.
+"""``create_app``: the FastAPI app over one desk of sessions; nothing is made at import time.
 
 Routes (all errors in one JSON shape, ``{"ok": false, "error", "status"}``):
 
@@ -25,6 +25,7 @@ from confidante.server.limits import Limits
 from confidante.server.metrics import PROMETHEUS_CONTENT_TYPE
 from confidante.server.middleware import Guard
 from confidante.server.pages import pages_router
+from confidante.server.pool import EnginePool
 from confidante.server.problems import INTERNAL, error_response, install, message
 from confidante.server.schemas import Health
 from confidante.server.services import Services, declare_bearer, services_of
@@ -47,31 +48,49 @@ def create_app(
     limits: Limits | None = None,
     log_requests: bool = False,
     debug: bool = False,
+    engine_workers: int | None = None,
 ) -> FastAPI:
     """The app for ``settings``; pass ``listener``, ``clock``, ``store`` or ``limits`` in tests.
 
     The clock defaults to wall-clock time because session state may move between replicas.
     ``log_requests`` logs each request's method, path, status and time; ``debug`` logs the
     traceback of an unexpected error (it may show what was said: a developer's machine only).
+    ``engine_workers`` (default ``settings.engine_workers``) runs the listener in that many
+    processes beside this one (``EnginePool``); 0 runs it here. Objects made in this process
+    cannot move to another, so passing a listener, clock or store means 0.
     """
     limits = limits or Limits()
-    listener = listener or Listener.default(settings)
-    store = store or store_for(settings.redis_url)
-    desk = Desk(listener, store, clock or WallClock(), idle_seconds=limits.idle_seconds)
-    shared = Services(settings=settings, listener=listener, desk=desk, limits=limits)
+    injected = listener is not None or clock is not None or store is not None
+    if engine_workers is None:
+        engine_workers = 0 if injected else settings.engine_workers
+    if engine_workers and injected:
+        raise ValueError("a listener, clock or store made here cannot reach engine processes")
+    desk: Desk | EnginePool
+    if engine_workers:
+        desk = EnginePool(settings, workers=engine_workers, idle_seconds=limits.idle_seconds)
+    else:
+        desk = Desk(
+            listener or Listener.default(settings),
+            store or store_for(settings.redis_url),
+            clock or WallClock(),
+            idle_seconds=limits.idle_seconds,
+        )
+    shared = Services(settings=settings, desk=desk, limits=limits)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # The listener's tables are made once and kept for good: moved out of the collector's
         # sight, a full collection under load scans only what requests made, not all of them
         # (otherwise it stops every request in flight for tens of milliseconds).
+        if isinstance(desk, EnginePool):
+            await desk.launch()  # before the first request: each engine builds its listener
         gc.collect()
         gc.freeze()
         try:
             yield
         finally:
             gc.unfreeze()  # what this app made may be collected again once it has stopped
-            await store.aclose()
+            await desk.aclose()
 
     app = FastAPI(
         title="Confidante",
@@ -102,9 +121,9 @@ def create_app(
     async def healthz(request: Request) -> Response:
         """Liveness and whether the session store answers (503 when it does not)."""
         s = services_of(request)
-        up = await s.desk.store.ping()
+        up = await s.desk.ping()
         text = message("health.ok") if up else message("errors.unavailable")
-        body = Health(ok=up, store=s.desk.store.name, text=text)
+        body = Health(ok=up, store=s.desk.store_name, text=text)
         return JSONResponse(body.model_dump(), status_code=200 if up else 503)
 
     @app.get(
@@ -117,7 +136,7 @@ def create_app(
         """Prometheus metrics: counts and timings only, never text or tokens."""
         s = services_of(request)
         try:
-            open_sessions = await s.desk.store.count()
+            open_sessions = await s.desk.count()
         except StoreDown:
             open_sessions = -1  # the store did not answer; the other figures still stand
         return Response(s.metrics.render(open_sessions), media_type=PROMETHEUS_CONTENT_TYPE)

@@ -12,19 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 import re
 import secrets
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
+from functools import partial
 
-from anyio import to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
-from confidante.conversation import Reply
-from confidante.errors import InputError
-from confidante.server.desk import input_problem
+from confidante.server import actions
 from confidante.server.problems import Problem
 from confidante.server.schemas import (
     ChatChoice,
@@ -38,7 +35,6 @@ from confidante.server.schemas import (
     Usage,
 )
 from confidante.server.services import Services, Stopwatch, services_of
-from confidante.session.clock import ManualClock
 
 MODEL_ID = "confidante"
 _CREATED = 1_700_000_000  # a fixed "created" time for the one model
@@ -69,36 +65,6 @@ def conversation_seed(first: str) -> int:
     """A seed from the conversation's first message: the same conversation, the same choices."""
     digest = hashlib.sha256(b"confidante/openai/v1\x00" + first.encode("utf-8")).digest()
     return int.from_bytes(digest[:6], "big")
-
-
-def replay(s: Services, said: Sequence[str], first_turn: bool) -> Reply:
-    """Answer the last of ``said`` after replaying the earlier ones through a seeded session."""
-    session = s.listener.session(
-        clock=ManualClock(),  # a stateless request knows no time: no cues, no hour
-        rng=random.Random(conversation_seed(said[0])),
-        minutes=s.settings.minutes,
-        locale=s.settings.locale,
-    )
-    notice = session.disclosure()
-    for earlier in said[:-1]:
-        try:
-            session.respond(earlier)
-        except InputError:
-            continue  # it was refused when it was new, too; the client kept it anyway
-    try:
-        reply = session.respond(said[-1])
-    except InputError as err:
-        raise input_problem(err) from None
-    if first_turn:
-        return Reply(
-            text=f"{notice.text}\n\n{reply.text}",
-            move=reply.move,
-            risk=reply.risk,
-            kind=reply.kind,
-            reasons=reply.reasons,
-            cue=reply.cue,
-        )
-    return reply
 
 
 def _checked(s: Services, body: ChatRequest) -> tuple[list[str], bool]:
@@ -143,7 +109,10 @@ async def chat_completions(
     s.limit(s.completions, s.address_key(request))
     said, first_turn = _checked(s, body)
     watch = Stopwatch()
-    reply = await to_thread.run_sync(replay, s, said, first_turn)
+    seed = conversation_seed(said[0])
+    settings = s.settings
+    replay = partial(actions.replay, said, first_turn, settings.minutes, settings.locale, seed)
+    reply = await s.desk.run(replay)
     s.metrics.turn("openai", watch.seconds())
     s.metrics.replied(reply)
     ident = f"chatcmpl-{secrets.token_hex(12)}"

@@ -30,7 +30,7 @@ from confidante.server.problems import Problem
 from confidante.server.store import NoSession, Parked, SessionStore, StoreDown
 from confidante.session.clock import Clock
 from confidante.session.hour import Session
-from confidante.vault.sessionbox import new_session_token, parse_token
+from confidante.vault.sessionbox import SessionToken, new_session_token, parse_token
 
 T = TypeVar("T")
 
@@ -143,9 +143,13 @@ class Desk:
         locale: str | None = None,
         continuity: str | None = None,
         regular: str | None = None,
+        issued: SessionToken | None = None,
     ) -> tuple[str, T]:
-        """Start a session, run ``action`` on it and store it; returns the new token and result."""
-        issued = new_session_token()
+        """Start a session, run ``action`` on it and store it; returns the new token and result.
+
+        ``issued`` is a token made by the caller (an engine pool routes by its id); else a new one.
+        """
+        issued = issued or new_session_token()
         seed = secrets.randbits(48)
 
         def work() -> tuple[T, Any, int]:
@@ -199,9 +203,31 @@ class Desk:
                 raise Problem(409, "busy")
             return result, True
 
+    async def run(self, fn: Callable[[Listener], T]) -> T:
+        """``fn(listener)`` with no session (a stateless replay), in a worker thread: it may be
+        long, and must not hold up other sessions' turns."""
+        return await to_thread.run_sync(fn, self.listener)
+
+    @property
+    def store_name(self) -> str:
+        """Where sessions wait: ``memory`` or ``redis``."""
+        return self.store.name
+
+    async def ping(self) -> bool:
+        """True when the store answers."""
+        return await self.store.ping()
+
+    async def count(self) -> int:
+        """Open sessions in the store (StoreDown when it does not answer)."""
+        return await self.store.count()
+
+    async def aclose(self) -> None:
+        """Let go of the store's connections."""
+        await self.store.aclose()
+
     async def check(self, token: str | None) -> None:
         """Raise the same 401/404 as ``act`` unless the token opens a live session."""
-        await self.act(token, lambda live: None)
+        await self.act(token, _nothing)
 
     async def drop(self, token: str | None) -> bool:
         """Delete the token's session without running it (quick exit); True if there was one.
@@ -220,6 +246,10 @@ class Desk:
             except NoSession:
                 return False
             return await _io(self.store.delete(sid))
+
+
+def _nothing(live: Live) -> None:
+    return None
 
 
 def input_problem(err: InputError) -> Problem:

@@ -1,4 +1,4 @@
-"""What every route of one app shares: settings, the listener, the desk, limits and metrics.
+"""What every route of one app shares: settings, the desk, limits and metrics.
 
 One ``Services`` is made by ``create_app`` and hung on ``app.state``; routes reach it with
 ``services_of(request)``, so nothing lives in module globals.
@@ -14,10 +14,10 @@ from anyio import CapacityLimiter
 from fastapi import FastAPI
 from starlette.requests import HTTPConnection
 
-from confidante.listener import Listener
 from confidante.server.desk import Desk
 from confidante.server.limits import AddressKeys, Limits, RateLimiter, retry_after
 from confidante.server.metrics import Metrics
+from confidante.server.pool import EnginePool
 from confidante.server.problems import Problem
 from confidante.settings import Settings
 
@@ -30,8 +30,7 @@ class Services:
     """The shared parts of one app."""
 
     settings: Settings
-    listener: Listener
-    desk: Desk
+    desk: Desk | EnginePool  # the engine in this process, or in engine processes beside it
     limits: Limits
     metrics: Metrics = field(default_factory=Metrics)
     addresses: AddressKeys = field(default_factory=AddressKeys)

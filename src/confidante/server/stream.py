@@ -18,10 +18,9 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from confidante.server import actions
 from confidante.server.api import answer, due_cue
-from confidante.server.desk import Live
 from confidante.server.problems import Problem, error_body, message
-from confidante.server.schemas import TimeOut
 from confidante.server.services import Services, bearer_token, services_of
 
 router = APIRouter()
@@ -86,11 +85,7 @@ async def stream(ws: WebSocket) -> None:
             await _send_error(ws, problem)
             await ws.close(code=_CLOSE_BASE + problem.status)
             return
-
-        def time_of(live: Live) -> TimeOut:
-            return TimeOut.of(live.session)
-
-        ready, _ = await s.desk.act(token, time_of)
+        ready, _ = await s.desk.act(token, actions.time_of)
         await ws.send_json({"type": "ready", "time": ready.model_dump()})
         while True:
             ref: Any = None
@@ -109,7 +104,7 @@ async def stream(ws: WebSocket) -> None:
                     turn = await answer(s, token, frame["text"], "websocket")
                     await ws.send_json({"type": "reply", "id": ref, **turn.model_dump()})
                 elif kind == "time":
-                    found, _ = await s.desk.act(token, time_of)
+                    found, _ = await s.desk.act(token, actions.time_of)
                     await ws.send_json({"type": "time", "id": ref, "time": found.model_dump()})
                 else:
                     raise Problem(422, "invalid")

@@ -1,0 +1,123 @@
+"""What a request does to its session, as plain module-level functions.
+
+Each action takes its arguments first and the ``Live`` session last, so a route binds the
+arguments with ``functools.partial`` and hands the result to the desk. Being module-level, an
+action pickles by name: the same action runs in this process (``Desk``) or in an engine process
+(``EnginePool``) without a second copy of the logic.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from confidante.conversation import Reply
+from confidante.errors import InputError
+from confidante.listener import Listener
+from confidante.server.desk import Live, input_problem
+from confidante.server.schemas import Draft, ReplyOut, Status, Summary, TimeOut
+from confidante.server.services import Stopwatch
+from confidante.session.clock import ManualClock
+
+
+def respond(text: str, live: Live) -> tuple[Reply, TimeOut, float]:
+    """The listener's reply to ``text``, where the hour stands, and the engine's seconds."""
+    engine = Stopwatch()
+    try:
+        reply = live.session.respond(text)
+    except InputError as err:
+        raise input_problem(err) from None
+    return reply, TimeOut.of(live.session), engine.seconds()
+
+
+def due_cue(live: Live) -> tuple[Reply | None, TimeOut]:
+    """A time cue if one is due now, and where the hour stands."""
+    return live.session.due_cue(), TimeOut.of(live.session)
+
+
+def notice(live: Live) -> tuple[Reply, TimeOut, int]:
+    """The AI notice of a new session, its time and its length in minutes."""
+    return live.session.disclosure(), TimeOut.of(live.session), live.session.state.minutes
+
+
+def status(live: Live) -> Status:
+    """The session's phase and time."""
+    return Status(phase=live.session.state.phase.value, time=TimeOut.of(live.session))
+
+
+def time_of(live: Live) -> TimeOut:
+    """Where the hour stands."""
+    return TimeOut.of(live.session)
+
+
+def nothing(live: Live) -> None:
+    """Touch the session and change nothing (proves a token opens it)."""
+    return None
+
+
+def begin(relief: int | None, live: Live) -> tuple[Reply, TimeOut]:
+    """Record the 0-10 check before the hour and give the invitation."""
+    live.session.set_relief_before(relief)
+    return live.session.open(), TimeOut.of(live.session)
+
+
+def summarise(live: Live) -> tuple[Reply, Summary]:
+    """The summary that begins the close, with a note offered to keep when something was said."""
+    session = live.session
+    spoken = bool(session.state.turns)
+    reply = session.summary()
+    draft = session.memory_draft()  # built from the state, so it survives a rebuild
+    offered = (
+        Draft(note=draft.note, feelings=list(draft.feelings), topics=list(draft.topics))
+        if spoken and draft.note
+        else None
+    )
+    return reply, Summary(reply=ReplyOut.of(reply), draft=offered, regular=live.regular is not None)
+
+
+def themes(live: Live) -> tuple[tuple[str, ...], tuple[str, ...], str | None]:
+    """The draft's feelings and topics, and the regular's handle if there is one."""
+    draft = live.session.memory_draft()
+    return draft.feelings, draft.topics, live.regular
+
+
+def finish(relief: int | None, live: Live) -> Reply:
+    """Record the 0-10 check after the hour and say goodbye (the session then closes)."""
+    live.session.set_relief_after(relief)
+    return live.session.close()
+
+
+def replay(
+    said: Sequence[str], first_turn: bool, minutes: int, locale: str, seed: int,
+    listener: Listener,
+) -> Reply:
+    """Answer the last of ``said`` after replaying the earlier ones through a seeded session.
+
+    For the stateless OpenAI-compatible API: the same conversation makes the same choices.
+    """
+    session = listener.session(
+        clock=ManualClock(),  # a stateless request knows no time: no cues, no hour
+        rng=random.Random(seed),
+        minutes=minutes,
+        locale=locale,
+    )
+    disclosed = session.disclosure()
+    for earlier in said[:-1]:
+        try:
+            session.respond(earlier)
+        except InputError:
+            continue  # it was refused when it was new, too; the client kept it anyway
+    try:
+        reply = session.respond(said[-1])
+    except InputError as err:
+        raise input_problem(err) from None
+    if first_turn:
+        return Reply(
+            text=f"{disclosed.text}\n\n{reply.text}",
+            move=reply.move,
+            risk=reply.risk,
+            kind=reply.kind,
+            reasons=reply.reasons,
+            cue=reply.cue,
+        )
+    return reply
