@@ -41,6 +41,8 @@ LONG_WORDS = 22
 
 _SLOT = re.compile(r"\{(?:(a):)?([a-z_]+)\}")
 _SENTENCE_START = re.compile(r"(^|[.?!]\s+)([a-z])")
+_ONE_MINUTES = re.compile(r"\b1 minutes\b")
+_SPACE_BEFORE_MARK = re.compile(r" ([,.?!])")
 
 
 @dataclass(frozen=True)
@@ -133,10 +135,18 @@ def fill(template: str, slots: Mapping[str, str]) -> str:
             return f"{'an' if _vowel_sound(word) else 'a'} {word}"
         return word
 
-    text = _SLOT.sub(value, template)
-    text = re.sub(r"\b1 minutes\b", "1 minute", text)
-    text = re.sub(r"\s+([,.?!])", r"\1", re.sub(r"\s+", " ", text)).strip()
-    return _SENTENCE_START.sub(lambda m: m.group(1) + m.group(2).upper(), text)
+    # Every reply fills a dozen or so variants: skip each step that has nothing to do.
+    text = _SLOT.sub(value, template) if "{" in template else template
+    if "1 minutes" in text:
+        text = _ONE_MINUTES.sub("1 minute", text)
+    text = " ".join(text.split())
+    if " " in text:
+        text = _SPACE_BEFORE_MARK.sub(r"\1", text)
+    return _SENTENCE_START.sub(_capital, text)
+
+
+def _capital(m: re.Match[str]) -> str:
+    return m.group(1) + m.group(2).upper()
 
 
 def _vowel_sound(word: str) -> bool:
