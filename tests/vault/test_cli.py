@@ -135,6 +135,55 @@ def test_forget_with_a_wrong_passphrase_keeps_the_record(handle: str) -> None:
     assert [i.handle for i in Vault().regulars()] == [handle]
 
 
+NEW = "a different staple entirely"
+
+
+def test_passphrase_asks_for_the_current_one_then_the_new_one_twice(handle: str) -> None:
+    result = run("vault", "passphrase", handle, input=f"{PASSPHRASE}\n{NEW}\n{NEW}\n")
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "Current passphrase or recovery phrase: \n"
+        "New passphrase (at least 8 characters): \n"
+        "New passphrase again: \n"
+        "Changed. Only the new passphrase opens your record now; "
+        "the old passphrase or recovery phrase no longer does.\n"
+    )
+    assert run("vault", "show", handle, input=PASSPHRASE + "\n").exit_code == 1
+    shown = run("vault", "show", handle, input=NEW + "\n")
+    assert shown.exit_code == 0 and "  And my sister." in shown.output
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        (f"wrong passphrase\n{NEW}\n{NEW}\n", "Error: That passphrase or recovery phrase does"),
+        (f"{PASSPHRASE}\n{NEW}\n{NEW}!\n", "Error: The two new passphrases differ"),
+        (f"{PASSPHRASE}\nshort\nshort\n", "Error: A passphrase needs at least 8 characters"),
+        (f"{PASSPHRASE}\n{PASSPHRASE}\n{PASSPHRASE}\n", "Error: The new passphrase is the same"),
+    ],
+)
+def test_passphrase_refusals_are_one_line_and_change_nothing(
+    handle: str, typed: str, message: str
+) -> None:
+    result = run("vault", "passphrase", handle, input=typed)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(message) and len(result.stderr.splitlines()) == 1
+    assert "sister" not in result.output and "Traceback" not in result.output
+    assert month_of(handle)  # the old passphrase still opens the record
+
+
+def test_passphrase_from_stdin_reads_the_current_and_the_new_line(handle: str) -> None:
+    result = run(
+        "vault", "passphrase", handle, "--passphrase-stdin", input=f"{PASSPHRASE}\n{NEW}\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "Passphrase" not in result.output and result.output.startswith("Changed.")
+    with Vault() as vault:
+        assert vault.open(handle, NEW).note == NOTE
+    empty = run("vault", "passphrase", handle, "--passphrase-stdin", input=f"{NEW}\n\n")
+    assert empty.exit_code == 1 and "new passphrase is empty" in empty.stderr
+
+
 def test_regulars_shows_handles_and_visits_but_no_note(handle: str) -> None:
     month = month_of(handle)
     result = run("regulars")
@@ -168,6 +217,7 @@ def test_audit_is_clean_on_the_vault_and_fails_on_a_leak(handle: str, isolated_h
         ["vault", "edit"],
         ["vault", "export"],
         ["vault", "forget"],
+        ["vault", "passphrase"],
         ["regulars"],
         ["audit"],
     ],

@@ -103,3 +103,18 @@ def test_an_update_leaves_no_old_ciphertext_behind(db: Path) -> None:
         assert stored(db, handle)["ciphertext"] != old
         assert old not in disk_bytes(db)
         assert Path(f"{db}-wal").stat().st_size == 0  # checkpointed with TRUNCATE
+
+
+def test_a_passphrase_change_leaves_no_old_ciphertext_or_note_behind(db: Path) -> None:
+    word = "canary" + secrets.token_hex(6)
+    with Vault(f"sqlite:///{db}", kdf=FAST) as vault:
+        handle, _ = vault.create(f"About {word}.", [word], [word], PASSPHRASE)
+        old = stored(db, handle)
+        vault.change_passphrase(handle, PASSPHRASE, "a different staple entirely")
+        on_disk = disk_bytes(db)
+        assert stored(db, handle)["ciphertext"] in on_disk  # we are looking in the right place
+        for name in ("salt", "nonce", "ciphertext"):
+            assert old[name] not in on_disk, f"the old {name} is still on disk"
+        assert word.encode() not in on_disk
+        assert word.encode("utf-16-le") not in on_disk
+        assert Path(f"{db}-wal").stat().st_size == 0  # checkpointed with TRUNCATE

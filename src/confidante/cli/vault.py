@@ -1,8 +1,10 @@
-"""``confidante vault``: a regular sees, edits, exports or forgets what is remembered.
+"""``confidante vault``: a regular sees, edits, exports or forgets what is remembered, or changes
+the passphrase that locks it.
 
 Every command asks for the passphrase (or recovery phrase) with hidden input, or reads it from the
-first line of standard input with ``--passphrase-stdin``. Notes are never taken as arguments, so
-they stay out of shell history and the process list, and are never written to a temporary file.
+first line of standard input with ``--passphrase-stdin`` (``passphrase`` reads the new one from the
+second line). Notes are never taken as arguments, so they stay out of shell history and the
+process list, and are never written to a temporary file.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ import typer
 from confidante.datafiles import load_toml, text_at
 from confidante.errors import ConfidanteError
 from confidante.vault import RegularRecord, Vault
+from confidante.vault.phrases import MIN_PASSPHRASE_CHARS
 
 _WORDING = "wording.toml"
 
 vault_app = typer.Typer(
-    help="See, edit, export or forget what Confidante remembers for a regular.",
+    help="See, edit, export or forget what Confidante remembers for a regular, or change its "
+    "passphrase.",
     no_args_is_help=True,
 )
 
@@ -69,14 +73,14 @@ def open_vault(database_url: str | None) -> Vault:
         raise fail(str(err)) from None
 
 
-def read_passphrase(from_stdin: bool) -> str:
-    """Ask with hidden input, or take the first line of standard input."""
+def read_passphrase(from_stdin: bool, question: str = "vault.passphrase") -> str:
+    """Ask with hidden input (the wording at key ``question``), or take the first line of stdin."""
     if from_stdin:
         line = sys.stdin.readline().rstrip("\r\n")
         if not line:
             raise fail(say("vault.no_passphrase"))
         return line
-    answer: str = typer.prompt(say("vault.passphrase"), hide_input=True)
+    answer: str = typer.prompt(say(question), hide_input=True)
     return answer
 
 
@@ -163,6 +167,35 @@ def export(
 
 
 @vault_app.command()
+def passphrase(
+    handle: Handle,
+    passphrase_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--passphrase-stdin",
+            help="Read the current passphrase from the first line of standard input and the new "
+            "one from the second, instead of asking.",
+        ),
+    ] = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Change the passphrase that opens your record; the note itself stays as it is.
+
+    Example:
+
+        confidante vault passphrase willow-lantern-0427
+    """
+    current = read_passphrase(passphrase_stdin, "vault.current_passphrase")
+    new = _read_new_passphrase(passphrase_stdin)
+    with open_vault(database_url) as vault:
+        try:
+            vault.change_passphrase(handle, current, new)
+        except ConfidanteError as err:
+            raise fail(str(err)) from None
+    typer.echo(say("vault.passphrase_changed"))
+
+
+@vault_app.command()
 def forget(
     handle: Handle,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
@@ -184,6 +217,19 @@ def forget(
         except ConfidanteError as err:
             raise fail(str(err)) from None
     typer.echo(say("vault.forgotten"))
+
+
+def _read_new_passphrase(from_stdin: bool) -> str:
+    """The new passphrase: asked twice with hidden input, or the second line of standard input."""
+    if from_stdin:
+        # An empty line passes through: the vault refuses it with the reason and what to do.
+        return sys.stdin.readline().rstrip("\r\n")
+    new: str = typer.prompt(say("vault.new_passphrase", min=MIN_PASSPHRASE_CHARS), hide_input=True)
+    # Our own second prompt, not Click's confirmation loop, so its wording is reviewed with ours.
+    again: str = typer.prompt(say("vault.new_passphrase_again"), hide_input=True)
+    if again != new:
+        raise fail(say("vault.new_passphrase_mismatch"))
+    return new
 
 
 def _print_record(record: RegularRecord) -> None:

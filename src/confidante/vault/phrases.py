@@ -78,17 +78,36 @@ def normalise_secret(secret: str) -> str:
     return text
 
 
-def check_passphrase(passphrase: str) -> str:
+def check_passphrase(passphrase: str, *, offer_recovery: bool = True) -> str:
     """Normalise a chosen passphrase, refusing one too short to protect anything."""
     text = normalise_secret(passphrase)
     if len(text) < MIN_PASSPHRASE_CHARS:
+        # Only a new record can fall back to a recovery phrase; a change must name a passphrase.
+        instead = ", or give none to get a recovery phrase instead" if offer_recovery else ""
         raise InputError(
-            f"A passphrase needs at least {MIN_PASSPHRASE_CHARS} characters; choose a longer one, "
-            "or give none to get a recovery phrase instead."
+            f"A passphrase needs at least {MIN_PASSPHRASE_CHARS} characters; "
+            f"choose a longer one{instead}."
         )
     if len(text) > MAX_PASSPHRASE_CHARS:
         raise InputError(
             f"A passphrase can have at most {MAX_PASSPHRASE_CHARS} characters; "
             "choose a shorter one."
+        )
+    return text
+
+
+def check_new_passphrase(current: str, new: str) -> str:
+    """Normalise the passphrase a record is moving to, refusing an empty, short or unchanged one."""
+    if not isinstance(new, str) or not new.strip():
+        raise InputError(
+            f"The new passphrase is empty, and nothing was changed; choose one of at least "
+            f"{MIN_PASSPHRASE_CHARS} characters."
+        )
+    text = check_passphrase(new, offer_recovery=False)
+    # Compared in the form both are stretched in, so retyping the same words differently is caught.
+    if isinstance(current, str) and normalise_secret(current) == text:
+        raise InputError(
+            "The new passphrase is the same as the current one, and nothing was changed; "
+            "choose a different one."
         )
     return text

@@ -35,6 +35,7 @@ from confidante.vault.envelope import (
 )
 from confidante.vault.kdf import SALT_BYTES, KdfParams, derive, stretch
 from confidante.vault.phrases import (
+    check_new_passphrase,
     check_passphrase,
     clean_handle,
     new_handle,
@@ -150,6 +151,35 @@ class Vault:
             return _record(written, payload)
         raise _busy()
 
+    def change_passphrase(self, handle: str, passphrase: str, new_passphrase: str) -> RegularRecord:
+        """Reseal a record, unchanged, under a new passphrase; the old one stops opening it.
+
+        ``passphrase`` is whatever opens the record now: its passphrase or its recovery phrase.
+        A record has one key, so after the change a recovery phrase no longer opens it either.
+        The rewrite is the same single locked transaction as ``update``: a crash leaves the old
+        row, readable with the old passphrase, or the new one, and never neither.
+        """
+        secret = check_new_passphrase(passphrase, new_passphrase)
+        row, keys = self._unlock(handle, passphrase)
+        # A fresh salt, so nothing derived from the old passphrase fits the new row; the costs
+        # move to the current ones too. The slow Argon2id runs here, before the lock.
+        salt = os.urandom(SALT_BYTES)
+        sealed = (self._kdf.encode(), salt, derive(secret, salt, self._kdf, _context(row.handle)))
+        for _ in range(_KEY_TRIES):
+            change = partial(
+                _rewritten, expected=row, keys=keys, sealed=sealed, payload=None, month=None
+            )
+            try:
+                found, written = self._store.modify(row.handle, change)
+            except _Rekeyed as moved:
+                # Another writer changed the key first: the old passphrase must still open it.
+                row, keys = moved.row, self._keys_for(moved.row, passphrase)
+                continue
+            if not found or written is None:
+                raise _not_found()
+            return _record(written, _payload(written, sealed[2]))
+        raise _busy()
+
     def forget(self, handle: str, passphrase: str) -> None:
         """Delete the record for good; the key check alone is enough, so even a damaged record
         can be forgotten by its owner."""
@@ -225,13 +255,16 @@ def _rewritten(
     expected: SealedRow,
     keys: Keys,
     sealed: tuple[str, bytes, Keys],
-    payload: Payload,
+    payload: Payload | None,
     month: str | None,
 ) -> SealedRow:
-    """The row that replaces ``current`` (runs under the row lock; ``month`` None: no visit)."""
+    """The row that replaces ``current`` (runs under the row lock; ``month`` None: no visit;
+    ``payload`` None: keep what the row holds now, as a passphrase change does)."""
     if (current.kdf, current.salt) != (expected.kdf, expected.salt):
         raise _Rekeyed(current)
-    _payload(current, keys)  # a record changed behind our back is reported, not overwritten
+    # A record changed behind our back is reported, not overwritten. Keeping the payload read
+    # here, under the lock, means an edit that landed since we opened the record is kept too.
+    held = _payload(current, keys)
     kdf, salt, new_keys = sealed
     new = SealedRow(
         handle=current.handle,
@@ -244,7 +277,7 @@ def _rewritten(
         last_month=current.last_month if month is None else month,
         version=current.version + 1,
     )
-    return _sealed(new, new_keys, payload)
+    return _sealed(new, new_keys, held if payload is None else payload)
 
 
 def _deletable(current: SealedRow, *, expected: SealedRow, keys: Keys) -> None:
