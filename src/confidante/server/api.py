@@ -69,7 +69,7 @@ def _locale(raw: str | None) -> str | None:
 async def answer(s: Services, token: str | None, text: str, channel: str) -> Turn:
     """One turn for any channel: size, rate, then the session's reply; counted in metrics."""
     s.check_length(text)
-    s.limit(s.turns, session_id(token))
+    await s.limit(s.turns, session_id(token))
     watch = Stopwatch()
     (reply, time, engine_seconds), _ = await s.desk.act(token, partial(actions.respond, text))
     s.metrics.turn(channel, watch.seconds())
@@ -92,7 +92,7 @@ async def create_session(
 ) -> Response:
     """Start a session: returns its token and the AI notice. Keep the token in memory only."""
     s = services_of(request)
-    s.limit(s.creates, s.address_key(request))
+    await s.limit(s.creates, await s.address_key(request))
     body = body or NewSession()
     continuity = handle = None
     if body.regular is not None:
@@ -215,7 +215,7 @@ async def close(request: Request, body: ReliefIn) -> Response:
     s = services_of(request)
     token = bearer_token(request)
     reply, _ = await s.desk.act(token, partial(actions.finish, body.relief))
-    s.turns.forget(session_id(token))
+    await s.turns.forget(session_id(token))
     s.metrics.replied(reply)
     s.metrics.ended("close")
     return _json(Closed(reply=ReplyOut.of(reply)))
@@ -228,7 +228,7 @@ async def quick_exit(request: Request) -> Response:
     token = bearer_token(request)
     if not await s.desk.drop(token):
         raise Problem(404, "no_session")
-    s.turns.forget(session_id(token))
+    await s.turns.forget(session_id(token))
     s.metrics.ended("exit")
     return Response(status_code=204)
 
@@ -253,7 +253,7 @@ async def quick_exit_beacon(request: Request) -> Response:
     raw = (await request.body())[:200].decode("utf-8", errors="replace").strip()
     try:
         if raw and await s.desk.drop(raw):
-            s.turns.forget(session_id(raw))
+            await s.turns.forget(session_id(raw))
             s.metrics.ended("exit")
     except Problem:
         pass  # a malformed token: nothing to drop, and nothing to say about it

@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from redis.asyncio import Redis
 
 from confidante import __version__
 from confidante.listener import Listener
@@ -75,7 +76,9 @@ def create_app(
             clock or WallClock(),
             idle_seconds=limits.idle_seconds,
         )
-    shared = Services(settings=settings, desk=desk, limits=limits)
+    # Replicas over Redis share their rate limits there (sessions go through the desk's store).
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    shared = Services(settings=settings, desk=desk, limits=limits, redis=redis)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -91,6 +94,8 @@ def create_app(
         finally:
             gc.unfreeze()  # what this app made may be collected again once it has stopped
             await desk.aclose()
+            if redis is not None:
+                await redis.aclose()
 
     app = FastAPI(
         title="Confidante",

@@ -106,7 +106,7 @@ async def chat_completions(
 ) -> ChatCompletion | StreamingResponse:
     """Answer the last user message, rebuilding the conversation from the messages sent."""
     s = services_of(request)
-    s.limit(s.completions, s.address_key(request))
+    await s.limit(s.completions, await s.address_key(request))
     said, first_turn = _checked(s, body)
     watch = Stopwatch()
     seed = conversation_seed(said[0])

@@ -1,5 +1,7 @@
 """How much the server takes: request sizes and rates, with token buckets kept in memory.
 
+(With Redis, replicas share their buckets instead: see ``buckets``.)
+
 Rates are counted per session for turns (the token's public id) and per client address for new
 sessions and for the OpenAI-compatible endpoint. Addresses are never stored as they are: each is
 keyed by an HMAC under a random key made when the process starts, held only in memory and
@@ -54,8 +56,12 @@ class RateLimiter:
         self._max = max_keys
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # key -> tokens, at
 
-    def take(self, key: str) -> float:
+    async def take(self, key: str) -> float:
         """Take one token: 0.0 when allowed, else the seconds to wait before the next one."""
+        return self.take_now(key)
+
+    def take_now(self, key: str) -> float:
+        """``take`` without waiting on anything (the buckets are in this process)."""
         now = time.monotonic()
         per_second = self._rate.per_minute / 60.0
         tokens, at = self._buckets.pop(key, (float(self._rate.burst), now))
@@ -70,7 +76,7 @@ class RateLimiter:
             self._buckets.popitem(last=False)
         return wait
 
-    def forget(self, key: str) -> None:
+    async def forget(self, key: str) -> None:
         """Drop a key (a session that ended)."""
         self._buckets.pop(key, None)
 
@@ -81,7 +87,7 @@ class AddressKeys:
     def __init__(self) -> None:
         self._key = secrets.token_bytes(32)
 
-    def of(self, address: str | None) -> str:
+    async def of(self, address: str | None) -> str:
         """The opaque key for ``address`` (unknown addresses share one key)."""
         raw = (address or "unknown").encode()
         return hmac.new(self._key, raw, hashlib.sha256).hexdigest()[:32]

@@ -12,13 +12,16 @@ from typing import Any
 
 from anyio import CapacityLimiter
 from fastapi import FastAPI
+from redis.asyncio import Redis
 from starlette.requests import HTTPConnection
 
+from confidante.server.buckets import SharedAddressKeys, SharedRateLimiter
 from confidante.server.desk import Desk
 from confidante.server.limits import AddressKeys, Limits, RateLimiter, retry_after
 from confidante.server.metrics import Metrics
 from confidante.server.pool import EnginePool
 from confidante.server.problems import Problem
+from confidante.server.store import StoreDown
 from confidante.settings import Settings
 
 #: ``openapi_extra`` of a route that needs the session token (see ``declare_bearer``).
@@ -33,28 +36,44 @@ class Services:
     desk: Desk | EnginePool  # the engine in this process, or in engine processes beside it
     limits: Limits
     metrics: Metrics = field(default_factory=Metrics)
-    addresses: AddressKeys = field(default_factory=AddressKeys)
-    creates: RateLimiter = field(init=False)
-    turns: RateLimiter = field(init=False)
-    completions: RateLimiter = field(init=False)
+    # With Redis the rate limits are shared by every replica; else kept in this process.
+    redis: Redis | None = None
+    addresses: AddressKeys | SharedAddressKeys = field(init=False)
+    creates: RateLimiter | SharedRateLimiter = field(init=False)
+    turns: RateLimiter | SharedRateLimiter = field(init=False)
+    completions: RateLimiter | SharedRateLimiter = field(init=False)
     # Each Argon2id stretch takes 64 MiB: a few at a time, so a burst cannot exhaust memory.
     vault_slots: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(2))
 
     def __post_init__(self) -> None:
-        self.creates = RateLimiter(self.limits.creates)
-        self.turns = RateLimiter(self.limits.turns)
-        self.completions = RateLimiter(self.limits.completions)
+        if self.redis is None:
+            self.addresses = AddressKeys()
+            self.creates = RateLimiter(self.limits.creates)
+            self.turns = RateLimiter(self.limits.turns)
+            self.completions = RateLimiter(self.limits.completions)
+        else:
+            self.addresses = SharedAddressKeys(self.redis)
+            self.creates = SharedRateLimiter(self.redis, self.limits.creates, "creates")
+            self.turns = SharedRateLimiter(self.redis, self.limits.turns, "turns")
+            self.completions = SharedRateLimiter(self.redis, self.limits.completions, "completions")
 
-    def limit(self, limiter: RateLimiter, key: str) -> None:
-        """Take a token from ``limiter`` for ``key``, or raise 429 with Retry-After."""
-        wait = limiter.take(key)
+    async def limit(self, limiter: RateLimiter | SharedRateLimiter, key: str) -> None:
+        """Take a token from ``limiter`` for ``key``, or raise 429 with Retry-After (503 when
+        the shared limits' store does not answer)."""
+        try:
+            wait = await limiter.take(key)
+        except StoreDown:
+            raise Problem(503, "unavailable") from None
         if wait > 0:
             seconds = retry_after(wait)
             raise Problem(429, "rate", headers={"Retry-After": str(seconds)}, seconds=seconds)
 
-    def address_key(self, conn: HTTPConnection) -> str:
-        """An opaque per-process key for the client's address (for rate limits only)."""
-        return self.addresses.of(conn.client.host if conn.client else None)
+    async def address_key(self, conn: HTTPConnection) -> str:
+        """An opaque key for the client's address (for rate limits only)."""
+        try:
+            return await self.addresses.of(conn.client.host if conn.client else None)
+        except StoreDown:
+            raise Problem(503, "unavailable") from None
 
     def check_length(self, text: str) -> None:
         """413 when a message is longer than the settings allow."""

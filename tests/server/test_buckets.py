@@ -1,0 +1,116 @@
+"""Rate limits shared by replicas through the real local Redis."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+import redis
+from redis.asyncio import Redis
+from tests.server.conftest import MakeRig, Rig
+
+from confidante import Settings
+from confidante.server import Limits
+from confidante.server.buckets import SharedAddressKeys, SharedRateLimiter
+from confidante.server.limits import Rate
+from confidante.server.store import RedisStore, StoreDown
+
+pytestmark = pytest.mark.redis
+
+TIGHT = Limits(creates=Rate(per_minute=1, burst=2), turns=Rate(per_minute=1, burst=3))
+
+
+def _clear(client: redis.Redis) -> None:
+    for key in client.scan_iter("confidante:rate:*"):
+        client.delete(key)
+    client.delete("confidante:address-key")
+
+
+@pytest.fixture
+def raw(redis_url: str) -> Iterator[redis.Redis]:
+    """A plain client on the same Redis, with no rate buckets before or after the test."""
+    client = redis.Redis.from_url(redis_url)
+    _clear(client)
+    yield client
+    _clear(client)
+    client.close()
+
+
+def _replicas(make_rig: MakeRig, redis_url: str) -> tuple[Rig, Rig]:
+    settings = Settings(locale="en_US", redis_url=redis_url)
+    one = make_rig(settings=settings, store=RedisStore(redis_url), limits=TIGHT)
+    two = make_rig(settings=settings, store=RedisStore(redis_url), limits=TIGHT)
+    return one, two
+
+
+def test_new_sessions_from_one_address_are_counted_across_replicas(
+    make_rig: MakeRig, redis_url: str, raw: redis.Redis
+) -> None:
+    one, two = _replicas(make_rig, redis_url)
+    codes = [
+        one.client.post("/api/sessions", json={}).status_code,
+        two.client.post("/api/sessions", json={}).status_code,
+    ]
+    third = one.client.post("/api/sessions", json={})
+    assert codes == [201, 201]
+    assert third.status_code == 429
+    assert int(third.headers["Retry-After"]) >= 1
+    assert third.json()["status"] == 429
+
+
+def test_a_sessions_turns_are_counted_across_replicas(
+    make_rig: MakeRig, redis_url: str, raw: redis.Redis
+) -> None:
+    one, two = _replicas(make_rig, redis_url)
+    headers = one.started()
+    codes = [
+        rig.client.post(
+            "/api/session/messages", json={"text": f"Turn {n} of my story."}, headers=headers
+        ).status_code
+        for n, rig in enumerate((one, two, one, two))
+    ]
+    assert codes == [200, 200, 200, 429]
+
+
+def test_redis_holds_no_address_and_its_key_expires(
+    make_rig: MakeRig, redis_url: str, raw: redis.Redis
+) -> None:
+    one, _ = _replicas(make_rig, redis_url)
+    assert one.client.post("/api/sessions", json={}).status_code == 201
+    assert 0 < raw.ttl("confidante:address-key") <= 24 * 3600
+    for key in raw.scan_iter("confidante:rate:*"):
+        assert b"testclient" not in key
+        assert 0 < raw.pttl(key) <= 200_000  # gone once the bucket would be full again
+        assert all(b"testclient" not in v for v in raw.hgetall(key).values())
+
+
+def test_two_replicas_key_an_address_alike(redis_url: str, raw: redis.Redis) -> None:
+    async def keys() -> tuple[str, str, str]:
+        a, b = Redis.from_url(redis_url), Redis.from_url(redis_url)
+        try:
+            first, second = SharedAddressKeys(a), SharedAddressKeys(b)
+            return (
+                await first.of("192.0.2.7"),
+                await second.of("192.0.2.7"),
+                await second.of("192.0.2.8"),
+            )
+        finally:
+            await a.aclose()
+            await b.aclose()
+
+    same, alike, other = asyncio.run(keys())
+    assert same == alike != other
+    assert "192.0.2.7" not in same
+
+
+def test_an_absent_redis_is_said_plainly() -> None:
+    async def take() -> None:
+        client = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=1)
+        try:
+            await SharedRateLimiter(client, Rate(per_minute=60, burst=1), "turns").take("k")
+        finally:
+            await client.aclose()
+
+    with pytest.raises(StoreDown):
+        asyncio.run(take())
