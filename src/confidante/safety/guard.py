@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from confidante.conversation import Assessment, Move, RiskKind, RiskLevel, SessionState
-from confidante.safety.lexicon import Hit, Lexicon, Scan
+from confidante.safety.lexicon import Hit, Lexicon, Scan, either
 from confidante.safety.model import RiskModel
 from confidante.safety.protocol import CRISIS_KINDS, Texts, pick, renderer
 
@@ -67,6 +67,11 @@ class SafetyGuard:
         self.lexicon = lexicon
         self.model = model
         self.texts = texts
+        # Almost no message asks for what the listener does not do: one search says so.
+        self._any_boundary = either(
+            (p for bid in texts.boundary_order for p in texts.boundary_patterns[bid]),
+            "data/boundaries.toml",
+        )
 
     @classmethod
     def load(cls) -> SafetyGuard:
@@ -160,6 +165,8 @@ class SafetyGuard:
         Check :meth:`assess` first: a crisis always outranks a boundary.
         """
         spelled = self.lexicon.spell(text)
+        if not self._any_boundary.search(spelled):
+            return None
         for bid in self.texts.boundary_order:
             if any(p.search(spelled) for p in self.texts.boundary_patterns[bid]):
                 return bid

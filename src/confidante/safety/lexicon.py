@@ -262,19 +262,23 @@ def _load() -> Lexicon:
         affirmative=marker("affirmative"),
         closing=marker("closing"),
         closing_words=int(markers.get("closing_words", 25)),
-        any_slang=_either(pattern for pattern, _ in slang),
-        any_idiom=_either(pattern for _, pattern in idioms),
-        any_rule=_either(rule.pattern for rule in rules),
+        any_slang=either(pattern for pattern, _ in slang),
+        any_idiom=either(pattern for _, pattern in idioms),
+        any_rule=either(rule.pattern for rule in rules),
     )
 
 
-def _either(patterns: Iterable[re.Pattern[str]]) -> re.Pattern[str]:
-    """One pattern that matches wherever any of ``patterns`` would (none: matches nothing)."""
+def either(patterns: Iterable[re.Pattern[str]], where: str = _FILE) -> re.Pattern[str]:
+    """One pattern that matches wherever any of ``patterns`` would (none: matches nothing).
+
+    For a quick "could any of these match?" before asking each in turn; ``where`` names the
+    data file in errors.
+    """
     # Numbered backreferences would point at the wrong group once the patterns are joined.
     sources = [p.pattern for p in patterns]
     if any(re.search(r"\\[1-9]|\(\?P=", src) for src in sources):
-        raise DataFileError(f"safety/{_FILE}: patterns may not use backreferences")
+        raise DataFileError(f"safety/{where}: patterns may not use backreferences")
     try:
         return re.compile("|".join(f"(?:{src})" for src in sources) or r"(?!)")
     except re.error as ex:  # e.g. two patterns naming a group alike
-        raise DataFileError(f"safety/{_FILE}: patterns cannot be joined ({ex.msg})") from None
+        raise DataFileError(f"safety/{where}: patterns cannot be joined ({ex.msg})") from None
