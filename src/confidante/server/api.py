@@ -15,10 +15,11 @@ from anyio import to_thread
 from fastapi import APIRouter, Body, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
+from starlette.types import Receive, Scope, Send
 
 from confidante.server import actions
 from confidante.server.desk import session_id
-from confidante.server.problems import Problem
+from confidante.server.problems import Problem, problem_response
 from confidante.server.regulars import create_note, open_note, update_note
 from confidante.server.schemas import (
     Closed,
@@ -155,6 +156,19 @@ async def say(request: Request) -> Response:
     body = _say(await request.body(), request.headers.get("content-type", ""))
     turn = await answer(services_of(request), bearer_token(request), body.text, "http")
     return _json(turn)
+
+
+async def say_directly(scope: Scope, receive: Receive, send: Send) -> None:
+    """``say`` as a bare ASGI app, which ``middleware.Guard`` calls for ``POST /api/session/
+    messages`` instead of going through FastAPI's routing and middleware: every turn takes this
+    path, and those layers cost more than the route itself. Same checks, same replies, same
+    error shape; the route above stays for the schema and for apps without the guard."""
+    request = Request(scope, receive)
+    try:
+        response = await say(request)
+    except (Problem, RequestValidationError) as err:
+        response = problem_response(err)
+    await response(scope, receive, send)
 
 
 def _say(raw: bytes, content_type: str) -> Say:

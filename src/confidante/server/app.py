@@ -150,6 +150,11 @@ def create_app(
         return limits.completions_body_bytes if path.startswith("/v1/") else limits.body_bytes
 
     app.add_middleware(
-        Guard, metrics=shared.metrics, limit_for=body_limit, log=log_requests, debug=debug
+        Guard,
+        metrics=shared.metrics,
+        limit_for=body_limit,
+        log=log_requests,
+        debug=debug,
+        direct={("POST", "/api/session/messages"): api.say_directly},
     )
     return app

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -84,8 +84,12 @@ class Guard:
         limit_for: Callable[[str], int],
         log: bool = False,
         debug: bool = False,
+        direct: Mapping[tuple[str, str], ASGIApp] | None = None,
     ) -> None:
         self.app = app
+        # (method, path) -> a bare ASGI app that answers it without the framework's layers;
+        # the guard's own work (limits, headers, shield, log) still wraps it.
+        self.direct = dict(direct or {})
         self.metrics = metrics
         self.limit_for = limit_for  # path -> byte limit
         self.log = log
@@ -177,7 +181,8 @@ class Guard:
                 return msg
             return await receive()
 
-        await self.app(scope, replay, send)
+        target = self.direct.get((scope["method"], scope["path"]), self.app)
+        await target(scope, replay, send)
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False

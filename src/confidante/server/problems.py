@@ -91,9 +91,18 @@ def validation_errors(raw: Sequence[Any]) -> list[dict[str, Any]]:
     return cleaned
 
 
+def problem_response(exc: Problem | RequestValidationError) -> Response:
+    """The one-shape response for a route's deliberate error or a body it could not read."""
+    if isinstance(exc, Problem):
+        return error_response(exc.status, exc.text, headers=exc.headers)
+    return error_response(
+        422, message("errors.invalid"), errors=validation_errors(exc.errors())
+    )
+
+
 async def _on_problem(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Problem)
-    return error_response(exc.status, exc.text, headers=exc.headers)
+    return problem_response(exc)
 
 
 async def _on_http(_request: Request, exc: Exception) -> Response:
@@ -106,9 +115,7 @@ async def _on_http(_request: Request, exc: Exception) -> Response:
 
 async def _on_validation(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    return error_response(
-        422, message("errors.invalid"), errors=validation_errors(exc.errors())
-    )
+    return problem_response(exc)
 
 
 def install(app: FastAPI) -> None:

@@ -102,7 +102,13 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     forbid_core_dumps()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s:     %(message)s")
-    asyncio.run(serve(socket.socket(fileno=int(args[0]))))
+    sock = socket.socket(fileno=int(args[0]))
+    try:
+        import uvloop  # uvicorn's own loop, when installed: fewer cycles per frame
+    except ImportError:
+        asyncio.run(serve(sock))
+    else:
+        uvloop.run(serve(sock))
     return 0
 
 
