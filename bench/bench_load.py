@@ -76,8 +76,13 @@ CANARY = re.compile(r"Zorbel\d{3}x")
 
 
 def message(n: int, turn: int) -> str:
-    """Session ``n``'s message for ``turn``."""
-    return SCRIPT[turn % len(SCRIPT)].format(canary=canary(n)) + f" ({turn + 1})"
+    """Session ``n``'s message for ``turn``.
+
+    Each session starts at its own point of the script, so every round mixes all its messages,
+    as two hundred people would: if all said the same sentence at once, a round would cost that
+    sentence's engine time two hundred times over, not the engine's mean time.
+    """
+    return SCRIPT[(turn + n) % len(SCRIPT)].format(canary=canary(n)) + f" ({turn + 1})"
 
 
 # -- the servers (run in child processes) ------------------------------------------------------
@@ -95,7 +100,11 @@ def serve(kind: str, port: int, redis_url: str = "", workers: int = 1) -> None:
         app: Any = create_app(settings, limits=Limits.unbounded(), engine_workers=workers)
     else:
         app = echo_app()
-    uvicorn.run(app, host=HOST, port=port, access_log=False, log_level="warning")
+    # As `confidante serve` runs it (both servers alike): no proxy headers, no server header.
+    uvicorn.run(
+        app, host=HOST, port=port, access_log=False, log_level="warning",
+        proxy_headers=False, server_header=False,
+    )
 
 
 class EchoSay(BaseModel):
