@@ -36,17 +36,14 @@ class Memory:
     @classmethod
     def of(cls, state: SessionState) -> Memory:
         """Read the memory out of ``state``."""
-        people: Counter[str] = Counter()
-        topics: Counter[str] = Counter()
-        feelings: Counter[str] = Counter()
-        complex_count = 0
-        for t in state.turns:
-            u = t.understanding
-            people.update(u.people)
-            topics.update(u.topics)
-            feelings.update(u.feelings)
-            if t.move.is_reflection and _is_complex(t.move, t.reasons):
-                complex_count += 1
+        # Read afresh every turn, so counted in one pass each: an hour can hold a hundred turns.
+        turns = state.turns
+        people = Counter(p for t in turns for p in t.understanding.people)
+        topics = Counter(x for t in turns for x in t.understanding.topics)
+        feelings = Counter(f for t in turns for f in t.understanding.feelings)
+        complex_count = sum(
+            1 for t in turns if t.move.is_reflection and _is_complex(t.move, t.reasons)
+        )
         moves = tuple(state.moves)
         return cls(
             moves=moves,
