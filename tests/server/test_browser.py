@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import missing
 from tests.server.conftest import CANARIES, LiveServer
 
-from confidante import Listener, Settings
+from confidante import Settings
 from confidante.server import Limits, create_app
 
 pytestmark = pytest.mark.browser
@@ -37,9 +37,10 @@ DESKTOP = {"width": 1200, "height": 900}
 
 
 @pytest.fixture(scope="module")
-def server(listener: Listener) -> Iterator[LiveServer]:
-    """A server of the browser tests' own, so its session count is theirs alone."""
-    app = create_app(Settings(locale="en_GB"), listener, limits=Limits.unbounded())
+def server() -> Iterator[LiveServer]:
+    """A server of the browser tests' own, so its session count is theirs alone; set up as
+    ``confidante serve`` is by default, with the listener in an engine process."""
+    app = create_app(Settings(locale="en_GB"), limits=Limits.unbounded(), engine_workers=1)
     with LiveServer(app) as live:
         yield live
 
