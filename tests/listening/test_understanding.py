@@ -167,3 +167,35 @@ def test_losses_are_found_in_the_clause_said_back() -> None:
     assert lex.loss("you were laid off") == ("job", "your job")
     assert lex.loss("your divorce came through") == ("ended", "your marriage")
     assert lex.loss("your mother called in March") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "not_felt"),
+    [
+        ("I'm tired of feeling grateful for crumbs.", "grateful"),
+        ("I don't feel happy anymore.", "happy"),
+        ("I used to be proud of my work, not anymore.", "proud"),
+        ("I'm no longer scared of him.", "afraid"),
+        ("I'm sick of feeling useless at home.", "useless"),
+        ("I felt useless for years, not anymore.", "useless"),
+    ],
+)
+def test_a_feeling_the_person_says_they_do_not_have_is_not_said_back(
+    understander: Understander, text: str, not_felt: str
+) -> None:
+    assert not_felt not in understander.understand(text, _state()).feelings
+
+
+@pytest.mark.parametrize(
+    ("text", "felt"),
+    [
+        ("I'm so tired and sad all the time.", "sad"),
+        ("I feel useless at work.", "useless"),
+        ("I'm happy he doesn't call anymore.", "happy"),
+        ("I'm not angry with her, just disappointed.", "disappointed"),
+    ],
+)
+def test_a_feeling_near_such_words_but_not_negated_still_counts(
+    understander: Understander, text: str, felt: str
+) -> None:
+    assert felt in understander.understand(text, _state()).feelings

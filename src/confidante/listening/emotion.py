@@ -67,8 +67,13 @@ class FeelingMap:
     model_floor: float  # a label below this probability names no feeling, whatever its threshold
     negators: frozenset[str]  # a cue right after one of these ("not alone") does not count
     negation_window: int
+    frames: tuple[tuple[str, ...], ...] = ()  # "tired of" before a cue: a feeling left behind
+    after: tuple[tuple[str, ...], ...] = ()  # "anymore" after a cue: a feeling that has passed
+    after_window: int = 0
+    after_stops: frozenset[str] = frozenset()  # words that end the window after a cue
     # Cue phrases indexed by their first word, so a message is scanned once.
     starts: Mapping[str, tuple[tuple[str, tuple[str, ...]], ...]] = field(init=False, repr=False)
+    own_words: frozenset[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         index: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
@@ -76,6 +81,10 @@ class FeelingMap:
             for phrase in phrases:
                 index.setdefault(phrase[0], []).append((feeling, phrase))
         object.__setattr__(self, "starts", {w: tuple(e) for w, e in index.items()})
+        # A feeling's own word ("happy", "proud") is no cue (the model reads it), but when the
+        # person negates it, the model's reading of that word must not be said back.
+        own = {w for ws in self.by_label.values() for w in ws} | set(self.cues)
+        object.__setattr__(self, "own_words", frozenset(own - set(index)))
 
     @classmethod
     def load(cls, path: Path | None = None) -> FeelingMap:
@@ -118,22 +127,57 @@ class FeelingMap:
             model_floor=float(rules["model_floor"]),
             negators=frozenset(_words(rules["negators"], "negators")),
             negation_window=int(rules["negation_window"]),
+            frames=tuple(tuple(tokens(f)) for f in _words(rules.get("frames", []), "frames")),
+            after=tuple(tuple(tokens(a)) for a in _words(rules.get("after", []), "after")),
+            after_window=int(rules.get("after_window", 0)),
+            after_stops=frozenset(_words(rules.get("after_stops", []), "after_stops")),
         )
 
     def cue_feelings(self, words: list[str]) -> dict[str, float]:
         """Feelings cued (not negated) in ``words``, first mentioned first, with their strength."""
+        return self._cued(words)[0]
+
+    def negated_feelings(self, words: list[str]) -> frozenset[str]:
+        """Feelings cued in ``words`` only where negated ("I don't feel happy anymore")."""
+        cued, negated = self._cued(words)
+        return frozenset(negated - cued.keys())
+
+    def _cued(self, words: list[str]) -> tuple[dict[str, float], set[str]]:
         starts = self.starts
         first: dict[str, int] = {}
+        negated: set[str] = set()
         for i, word in enumerate(words):
+            if word in self.own_words and self._negated(words, i, i + 1):
+                negated.add(word)
             for feeling, phrase in starts.get(word, ()):
                 if feeling in first or tuple(words[i : i + len(phrase)]) != phrase:
                     continue
-                if not self.negators.intersection(words[max(0, i - self.negation_window) : i]):
+                if self._negated(words, i, i + len(phrase)):
+                    negated.add(feeling)
+                else:
                     first[feeling] = i
         # Ties (two feelings cued at one word) keep the order of the cue lists.
         order = {feeling: n for n, feeling in enumerate(self.cues)}
         ranked = sorted(first, key=lambda f: (first[f], order[f]))
-        return {feeling: self.cue_strength for feeling in ranked}
+        return {feeling: self.cue_strength for feeling in ranked}, negated
+
+    def _negated(self, words: list[str], start: int, end: int) -> bool:
+        """True when the cue at ``words[start:end]`` is negated, left behind or past."""
+        before = words[max(0, start - self.negation_window) : start]
+        if self.negators.intersection(before) or any(_has(before, f) for f in self.frames):
+            return True
+        after: list[str] = []
+        for word in words[end : end + self.after_window]:
+            if word in self.after_stops:
+                break
+            after.append(word)
+        return any(_has(after, a) for a in self.after)
+
+
+def _has(words: list[str], phrase: tuple[str, ...]) -> bool:
+    """True when ``phrase`` occurs in ``words`` as consecutive words."""
+    n = len(phrase)
+    return any(tuple(words[i : i + n]) == phrase for i in range(len(words) - n + 1))
 
 
 def _words(value: object, key: object) -> tuple[str, ...]:
@@ -228,12 +272,14 @@ class EmotionModel:
         threshold and ``model_floor``. Ties keep cues first, in the order the person said them.
         """
         fmap = self._feeling_map
-        strength = fmap.cue_feelings(tokens(text))
+        strength, negated = fmap._cued(tokens(text))
         probs = self.scores(text)
         if probs is not None:
             passed = np.flatnonzero((probs >= self._thresholds) & (probs >= fmap.model_floor))
             for i in sorted(passed.tolist(), key=lambda i: (-probs[i], i)):
                 for feeling in fmap.by_label[self.labels[i]]:
+                    if feeling in negated and feeling not in strength:
+                        continue  # the person said they do not feel it: the model read the word
                     strength[feeling] = max(strength.get(feeling, 0.0), float(probs[i]))
         ranked = sorted(strength, key=lambda feeling: -strength[feeling])  # stable: ties keep order
         return tuple(ranked[: max(limit, 0)])

@@ -78,6 +78,8 @@ class Lexicon:
     trailing: re.Pattern[str]  # words dropped from the end of a clause said back
     hedge: re.Pattern[str]  # "maybe ..." at the start of a reflected clause
     self_named: re.Pattern[str]  # "I feel useless": group "cue", preceded by a negator or not
+    left_behind: re.Pattern[str]  # "tired of " right before a self-named feeling
+    gone: re.Pattern[str]  # "..., not anymore" later in its sentence
     named_feeling: dict[str, str]  # a self-named cue (lower case) -> the words said back
     judgements: frozenset[str]  # self-named feelings that judge oneself ("useless")
     losses: tuple[Loss, ...]
@@ -90,6 +92,10 @@ class Lexicon:
         for m in self.self_named.finditer(text):
             if m.group("neg"):
                 continue  # "I'm not alone anymore"
+            if self.left_behind.search(text, max(0, m.start() - 30), m.start()):
+                continue  # "tired of feeling grateful"
+            if self.gone.match(text, m.end()):
+                continue  # "I felt useless, not anymore"
             seen.setdefault(self.named_feeling[" ".join(m.group("cue").lower().split())], None)
         return tuple(seen)
 
@@ -199,6 +205,14 @@ def load_lexicon() -> Lexicon:
             ),
             hedge=re.compile(rf"^(?:{_alternation(list(data['hedges']))})\s+", re.IGNORECASE),
             self_named=_self_named(data),
+            left_behind=re.compile(
+                rf"\b(?:{_alternation(list(data['self_named_frame']['left_behind']))})\s+$",
+                re.IGNORECASE,
+            ),
+            gone=re.compile(
+                rf"[^.!?;]*?\b(?:{_alternation(list(data['self_named_frame']['gone']))})\b",
+                re.IGNORECASE,
+            ),
             named_feeling=named,
             judgements=frozenset(data["self_named_frame"]["judgements"]),
             losses=tuple(
