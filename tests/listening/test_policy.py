@@ -257,3 +257,33 @@ def test_time_cue_and_close() -> None:
     rng = random.Random(1)
     assert Policy().time_cue(5, state, rng) == Plan(Move.TIME_CUE, {"minutes": "5"}, ("time.cue",))
     assert Policy().close(state, rng).move is Move.CLOSE
+
+
+def _first_replies(text: str, seeds: range) -> list[tuple[Move, str]]:
+    """The listener's first reply to ``text`` in a fresh session, once per seed."""
+    from confidante import Listener, ManualClock, Settings
+
+    listener = Listener.default(Settings(locale="en_US"))
+    replies = []
+    for seed in seeds:
+        session = listener.session(clock=ManualClock(), rng=random.Random(seed))
+        session.open()
+        reply = session.respond(text)
+        replies.append((reply.move, reply.text))
+    return replies
+
+
+def test_a_plain_clause_early_on_is_said_back_not_only_encouraged() -> None:
+    replies = _first_replies("Nobody makes me feel welcome there.", range(30))
+    said_back = [text for move, text in replies if move is Move.REFLECT_CONTENT]
+    assert said_back, "thirty fresh sessions answered only 'tell me more'"
+    assert all("nobody makes you feel welcome there" in t.lower() for t in said_back)
+    assert any(move is Move.ENCOURAGE for move, _ in replies)  # still one option, not the rule
+
+
+def test_a_good_feeling_is_not_tied_to_a_clause_that_denies_it() -> None:
+    text = "He makes me laugh. My own husband hasn't made me laugh in years."
+    for _, reply in _first_replies(text, range(30)):
+        lowered = reply.lower()
+        assert "happy about" not in lowered, reply
+        assert not ("made you laugh" in lowered and "happy" in lowered), reply

@@ -22,6 +22,7 @@ ids only, never text.
 from __future__ import annotations
 
 import random
+import re
 from collections import Counter
 from collections.abc import Callable
 
@@ -29,6 +30,14 @@ from confidante.conversation import Move, SessionState, Understanding
 from confidante.listening.lexicon import load_lexicon
 from confidante.listening.memory import COMPLEX, SIMPLE, Memory
 from confidante.listening.plan import Plan
+
+#: A clause said back on its own, with nothing richer to say, needs this many words: "you wake
+#: up" says nothing back; "you don't feel happy anymore" does.
+LONE_WORDS = 5
+
+# "hasn't made you laugh in years": a good feeling said beside a clause like this is the opposite
+# of what it means ("...and you feel happy about it"), so they are not joined.
+_NEGATED = re.compile(r"\b(?:not|never|no longer|nobody|nothing|no one|\w+n't)\b", re.IGNORECASE)
 
 #: At most one helpful comment in this many replies.
 HELPFUL_EVERY = 6
@@ -134,7 +143,9 @@ class Policy:
             and (mem.helpful + 1) * HELPFUL_EVERY <= n + 1
             and mem.since(Move.HELPFUL_COMMENT) >= HELPFUL_EVERY - 1
         )
-        simple_ok = mem.complex_reflections >= mem.reflections - mem.complex_reflections + 2
+        simple = mem.reflections - mem.complex_reflections
+        simple_ok = mem.complex_reflections >= simple + 2
+        simple_even = mem.complex_reflections >= simple  # enough for a lone simple reflection
         light = bool(u.feelings) and u.feelings[0] == "amused"
         feeling = next((f for f in u.feelings if f != "amused"), None)
         topic = u.topics[0] if u.topics else None
@@ -213,9 +224,13 @@ class Policy:
         if judged:
             tone = {"angle": "judged"}  # "useless" is said back only as "you feel useless"
         persons = [p for p in u.people if self._lex.is_person(p)]
+        # a good feeling beside a negated clause may not be about what the clause is about
+        apart = feeling in POSITIVE and bool(u.clause and _NEGATED.search(u.clause))
         if feeling:
             slots = {"feeling": feeling, **tone}
-            if not judged and persons and rng.random() < 0.4:
+            if apart:
+                pass
+            elif not judged and persons and rng.random() < 0.4:
                 slots["person"] = persons[0]
             elif not judged and topic in CONCRETE and rng.random() < 0.3:
                 slots["topic"] = self._labels[topic]
@@ -228,7 +243,12 @@ class Policy:
         content = 3.5 if u.words >= CONTENT_WORDS else 2.5
         if u.clause and feeling and feeling in u.clause.lower() and u.clause.count(" ") < 4:
             pass  # "you feel humiliated" is the feeling itself: said back as a feeling
-        elif u.clause and feeling and feeling not in u.clause.lower():
+        elif (
+            u.clause
+            and feeling
+            and feeling not in u.clause.lower()
+            and not apart
+        ):
             slots = {"clause": u.clause, "feeling": feeling, **tone}
             add(content, Plan(Move.REFLECT_CONTENT, slots, (*reasons, "reflect.meaning", COMPLEX)))
         elif u.clause and about:
@@ -239,7 +259,10 @@ class Policy:
             # link the content to a feeling named a moment ago
             slots = {"clause": u.clause, "feeling": earlier}
             add(2.0, Plan(Move.REFLECT_CONTENT, slots, (*reasons, "reflect.linked", COMPLEX)))
-        if u.clause and simple_ok:
+        reflecting = any(p.move.is_reflection for _, p in candidates)
+        lone = not reflecting and simple_even and len((u.clause or "").split()) >= LONE_WORDS
+        if u.clause and (simple_ok or lone):
+            # Said back as it is: when no richer reflection fits, this beats "Tell me more."
             slots = {"clause": u.clause}
             add(1.5, Plan(Move.REFLECT_CONTENT, slots, (*reasons, "reflect.content", SIMPLE)))
         if question_ok and (u.clause or feeling or u.topics) and not light:
