@@ -37,9 +37,13 @@ def serve(
 ) -> None:
     """Serve the web page, the session API and an OpenAI-compatible API on uvicorn.
 
-    Sessions live in the memory of the engine processes, each reached only with its person's
-    token; set CONFIDANTE_REDIS_URL to keep them sealed in Redis, shared between several server
-    processes. No access log of addresses is kept.
+    The listener runs in engine processes beside the web process (--engine-workers).
+
+    Sessions live in their memory, each reached only with its person's token.
+
+    Set CONFIDANTE_REDIS_URL to keep them sealed in Redis, shared by several servers.
+
+    No access log of addresses is kept.
 
     Example usage:
 
