@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -9,6 +10,7 @@ import sys
 import time
 import zlib
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -16,8 +18,8 @@ from fastapi.testclient import TestClient
 from tests.server.conftest import CANARIES, free_port
 
 from confidante import Listener, Settings
-from confidante.server import Limits, create_app
-from confidante.server.pool import EnginePool
+from confidante.server import Limits, actions, create_app
+from confidante.server.pool import EngineFailed, EnginePool
 
 
 @pytest.fixture(scope="module")
@@ -189,3 +191,40 @@ def test_an_engine_started_by_hand_says_how_it_is_started() -> None:
     )
     assert done.returncode == 2
     assert "confidante serve" in done.stderr
+
+
+def _boom(text: str, live: object) -> None:
+    """An action that fails with what a person said in its message (runs in the engine)."""
+    raise RuntimeError(f"could not handle {text}")
+
+
+def _unsendable(live: object) -> object:
+    """An action whose result cannot be sent back (a function made on the spot)."""
+    return lambda: None
+
+
+def test_an_engine_failure_names_its_type_and_never_what_was_said(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    canary = "Zorbel-engine-canary"
+
+    async def run() -> str:
+        pool = EnginePool(Settings(locale="en_US"), workers=1, idle_seconds=60)
+        try:
+            await pool.launch()
+            token, _ = await pool.start(actions.notice)
+            with pytest.raises(EngineFailed) as failed:
+                await pool.act(token, partial(_boom, canary))
+            with pytest.raises(EngineFailed):
+                await pool.act(token, _unsendable)
+            # the session and the engine are still there after both failures
+            await pool.act(token, partial(actions.respond, "Still here?"))
+            return str(failed.value)
+        finally:
+            await pool.aclose()
+
+    said = asyncio.run(run())
+    out, err = capfd.readouterr()
+    assert said == "RuntimeError"
+    assert "unexpected RuntimeError in an engine process" in err
+    assert canary not in out + err

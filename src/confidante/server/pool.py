@@ -32,7 +32,7 @@ from confidante.listener import Listener
 from confidante.server.desk import Live, session_id
 from confidante.server.problems import Problem
 from confidante.server.store import StoreDown
-from confidante.server.wire import encode, read_frame
+from confidante.server.wire import encode, pack, read_frame, unpack
 from confidante.settings import Settings
 from confidante.vault.sessionbox import new_session_token
 
@@ -153,7 +153,10 @@ class EnginePool:
             if future is None or future.done():
                 continue  # its request was cancelled (the client went away)
             if outcome == "ok":
-                future.set_result(rest[0])
+                try:
+                    future.set_result(unpack(rest[0]))
+                except Exception as err:  # a value this process cannot rebuild: that request fails
+                    future.set_exception(EngineFailed(type(err).__name__))
             elif outcome == "problem":
                 status, key, text, headers = rest
                 future.set_exception(Problem(status, key, text=text, headers=headers))
@@ -199,7 +202,8 @@ class EnginePool:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         engine.pending[rid] = future
         try:
-            engine.writer.write(encode((rid, *request)))
+            kind, *args = request
+            engine.writer.write(encode((rid, kind, pack(tuple(args)))))
             return await future
         finally:
             engine.pending.pop(rid, None)

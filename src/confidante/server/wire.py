@@ -4,9 +4,11 @@ Both ends are this program, joined by a socketpair the web process makes before 
 engine process, so nothing else can write to the socket and pickle is safe on it. Frames carry
 what people say and their session tokens; they live in socket buffers only, never on disk.
 
-Requests are tuples ``(id, kind, *args)``; replies are ``(id, "ok", value)``,
+Requests are ``(id, kind, packed args)``; replies are ``(id, "ok", packed value)``,
 ``(id, "problem", status, key, text, headers)`` for a deliberate HTTP error, or
 ``(id, "error", type_name)`` for anything unexpected (the type only: its text may quote a person).
+Arguments and values are packed (pickled) apart from the frame, so one that cannot be unpacked
+fails its own request, which the id still names, and never the stream.
 """
 
 from __future__ import annotations
@@ -24,6 +26,16 @@ MAX_FRAME = 64 * 1024 * 1024
 
 class FrameError(Exception):
     """The other end sent something that is not a frame (it is not this program, or it broke)."""
+
+
+def pack(value: Any) -> bytes:
+    """``value`` as bytes to put inside a frame."""
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def unpack(packed: bytes) -> Any:
+    """What ``pack`` packed."""
+    return pickle.loads(packed)
 
 
 def encode(message: Any) -> bytes:

@@ -24,7 +24,7 @@ from confidante.listener import Listener
 from confidante.server.desk import Desk
 from confidante.server.problems import Problem
 from confidante.server.store import store_for
-from confidante.server.wire import encode, read_frame
+from confidante.server.wire import encode, pack, read_frame, unpack
 from confidante.session.clock import WallClock
 
 log = logging.getLogger("confidante.server")
@@ -51,10 +51,10 @@ async def _do(desk: Desk, kind: str, args: tuple[Any, ...]) -> Any:
 
 
 async def _answer(desk: Desk, frame: tuple[Any, ...], writer: asyncio.StreamWriter) -> None:
-    rid, kind, *args = frame
+    rid, kind, packed = frame
     reply: tuple[Any, ...]
     try:
-        reply = (rid, "ok", await _do(desk, kind, tuple(args)))
+        reply = (rid, "ok", pack(await _do(desk, kind, tuple(unpack(packed)))))
     except Problem as problem:
         reply = (rid, "problem", problem.status, problem.args[0], problem.text, problem.headers)
     except Exception as err:
