@@ -41,6 +41,9 @@ class Topic:
     id: str
     label: str  # plain words for summaries: "your marriage", "money"
     pattern: re.Pattern[str]
+    # The first word of each of its words and phrases, lower case: a message with none of these
+    # among its words cannot match, and most messages touch only a topic or two of the many.
+    firsts: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,15 @@ def _alternation(words: list[str]) -> str:
     return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered)
 
 
+#: A word as ``\b`` sees it: the pieces a message is cut into to check a topic's first words.
+_WORD = re.compile(r"\w+")
+
+
+def message_words(text: str) -> frozenset[str]:
+    """The lower-case words of ``text``, to check against ``Topic.firsts``."""
+    return frozenset(_WORD.findall(text.lower()))
+
+
 def _words(items: list[str]) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{_alternation(items)})\b", re.IGNORECASE)
 
@@ -149,7 +161,12 @@ def load_lexicon() -> Lexicon:
     data = read_toml("lexicon.toml")
     try:
         topics = tuple(
-            Topic(id=tid, label=str(t["label"]), pattern=_words(list(t["words"])))
+            Topic(
+                id=tid,
+                label=str(t["label"]),
+                pattern=_words(list(t["words"])),
+                firsts=frozenset(_WORD.findall(str(w).lower())[0] for w in t["words"]),
+            )
             for tid, t in data["topics"].items()
         )
         person_topic: dict[str, str] = {}

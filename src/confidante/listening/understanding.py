@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from confidante.conversation import SessionState, Understanding
-from confidante.listening.lexicon import Lexicon, load_lexicon
+from confidante.listening.lexicon import Lexicon, load_lexicon, message_words
 from confidante.listening.reflection import reflect
 
 #: A clause longer than this is cut at a comma or conjunction before it is said back.
@@ -127,10 +127,12 @@ class Understander:
         # a person noun says whose story it is only with an owner ("my son", not "her son"):
         # those come from the people pattern below
         persons = self._lex.persons
+        words = message_words(text)
         found = [
             (m.start(), t.id)
             for t in self._lex.topics
-            if (
+            if not t.firsts.isdisjoint(words)
+            and (
                 m := next(
                     (m for m in t.pattern.finditer(text) if m.group(0).lower() not in persons), None
                 )
