@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
@@ -101,6 +101,24 @@ class Lexicon:
                 continue  # "I felt useless, not anymore"
             seen.setdefault(self.named_feeling[" ".join(m.group("cue").lower().split())], None)
         return tuple(seen)
+
+    def has_feeling_cue(self, text: str) -> bool:
+        """True when ``text`` holds a feeling cue (``feeling_cues`` would find one)."""
+        return not self._cue_firsts.isdisjoint(message_words(text)) and bool(
+            self.feeling_cues.search(text)
+        )
+
+    def feeling_cue_words(self, text: str) -> list[str]:
+        """Every feeling cue in ``text``, as written (``feeling_cues.findall``)."""
+        if self._cue_firsts.isdisjoint(message_words(text)):
+            return []  # a long search that would find nothing: most messages name no cue word
+        return self.feeling_cues.findall(text)
+
+    @cached_property
+    def _cue_firsts(self) -> frozenset[str]:
+        # A cue matches only where all its words are words of the message; its longest word is
+        # the one least likely to be there by chance ("talk", not "no", of "no one to talk to").
+        return frozenset(max(_WORD.findall(cue), key=len) for cue in self.cue_feeling)
 
     def loss(self, clause: str) -> tuple[str, str] | None:
         """(kind, what was lost) when a reflected clause tells of a loss, else None."""

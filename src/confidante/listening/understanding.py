@@ -119,7 +119,7 @@ class Understander:
         """Feelings by keyword, strongest (most cues) first."""
         lex = self._lex
         counts = Counter(
-            lex.cue_feeling[" ".join(c.lower().split())] for c in lex.feeling_cues.findall(text)
+            lex.cue_feeling[" ".join(c.lower().split())] for c in lex.feeling_cue_words(text)
         )
         return tuple(f for f, _ in counts.most_common(limit))
 
@@ -181,7 +181,7 @@ class Understander:
                 score = 1.0 + 0.1 * pos  # later sentences are usually the point
                 score += 2.0 if _FIRST_PERSON.search(part) else 0.0
                 score += 1.0 if self._lex.people.search(part) else 0.0
-                score += 1.0 if self._lex.feeling_cues.search(part) else 0.0
+                score += 1.0 if self._lex.has_feeling_cue(part) else 0.0
                 score += 2.0 if self._lex.loss(said) else 0.0  # a loss is what to say back
                 # "you feel useless" only repeats the feeling, which is said back on its own
                 score -= 1.5 if _JUST_FEELING.match(said) and n <= 5 else 0.0
