@@ -31,9 +31,7 @@ from confidante.listening.lexicon import load_lexicon
 from confidante.listening.memory import COMPLEX, SIMPLE, Memory
 from confidante.listening.plan import Plan
 
-#: A clause said back on its own, with nothing richer to say, needs this many words: "you wake
-#: up" says nothing back; "you don't feel happy anymore" does.
-LONE_WORDS = 5
+LONE_WORDS = 5  #: words a clause said back alone needs ("you don't feel happy anymore")
 
 # "hasn't made you laugh in years": a good feeling said beside a clause like this is the opposite
 # of what it means ("...and you feel happy about it"), so they are not joined.
@@ -228,11 +226,10 @@ class Policy:
         apart = feeling in POSITIVE and bool(u.clause and _NEGATED.search(u.clause))
         if feeling:
             slots = {"feeling": feeling, **tone}
-            if apart:
-                pass
-            elif not judged and persons and rng.random() < 0.4:
+            plain = not judged and not apart  # room to say what the feeling is about
+            if plain and persons and rng.random() < 0.4:
                 slots["person"] = persons[0]
-            elif not judged and topic in CONCRETE and rng.random() < 0.3:
+            elif plain and topic in CONCRETE and rng.random() < 0.3:
                 slots["topic"] = self._labels[topic]
             # a feeling the person named ("I feel useless") is said back first
             weight = 7.0 if self._own(feeling) else 2.5
