@@ -20,6 +20,7 @@ from tests.server.conftest import CANARIES, free_port
 from confidante import Listener, Settings
 from confidante.server import Limits, actions, create_app
 from confidante.server.pool import EngineFailed, EnginePool
+from confidante.server.problems import Problem
 
 
 @pytest.fixture(scope="module")
@@ -228,3 +229,35 @@ def test_an_engine_failure_names_its_type_and_never_what_was_said(
     assert said == "RuntimeError"
     assert "unexpected RuntimeError in an engine process" in err
     assert canary not in out + err
+
+
+def test_an_engine_that_cannot_come_back_answers_503_at_once_until_it_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def run() -> tuple[int, int]:
+        pool = EnginePool(Settings(locale="en_US"), workers=1, idle_seconds=60, start_seconds=30)
+        try:
+            await pool.launch()
+            token, _ = await pool.start(actions.notice)
+            monkeypatch.setattr(sys, "executable", "/bin/false")  # no engine can start now
+            os.kill(pool.pids[0], signal.SIGKILL)
+            deadline = time.monotonic() + 20
+            while not pool.down and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            begun = time.monotonic()
+            with pytest.raises(Problem) as refused:
+                await pool.act(token, actions.time_of)
+            assert time.monotonic() - begun < 1  # at once, not after start_seconds
+            monkeypatch.undo()  # engines can start again: the next try brings one back
+            deadline = time.monotonic() + 60
+            while pool.down and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+            fresh, _ = await pool.start(actions.notice)
+            with pytest.raises(Problem) as gone:
+                await pool.act(token, actions.time_of)  # its session died with the engine
+            await pool.act(fresh, actions.time_of)
+            return refused.value.status, gone.value.status
+        finally:
+            await pool.aclose()
+
+    assert asyncio.run(run()) == (503, 404)

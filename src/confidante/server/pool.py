@@ -55,6 +55,7 @@ class _Engine:
         self.pending: dict[int, asyncio.Future[Any]] = {}
         self.ready = asyncio.Event()
         self.pump: asyncio.Task[None] | None = None
+        self.broken = False  # it died and could not be started again (yet)
 
     def fail_pending(self) -> None:
         """Tell every waiting request that its engine went away (503: send it again)."""
@@ -99,6 +100,11 @@ class EnginePool:
     def pids(self) -> list[int]:
         """The engine processes' ids, for operators (``ps``) and tests."""
         return [e.proc.pid for e in self._engines if e.proc is not None]
+
+    @property
+    def down(self) -> list[int]:
+        """Engine processes (by index) that died and could not be started again yet."""
+        return [e.index for e in self._engines if e.broken]
 
     @property
     def store_name(self) -> str:
@@ -147,31 +153,49 @@ class EnginePool:
 
     async def _read(self, engine: _Engine, reader: asyncio.StreamReader) -> None:
         """Hand each reply to its request; when the process goes, fail the waiting and restart."""
-        while (frame := await read_frame(reader)) is not None:
-            rid, outcome, *rest = frame
-            future = engine.pending.pop(rid, None)
-            if future is None or future.done():
-                continue  # its request was cancelled (the client went away)
-            if outcome == "ok":
-                try:
-                    future.set_result(unpack(rest[0]))
-                except Exception as err:  # a value this process cannot rebuild: that request fails
-                    future.set_exception(EngineFailed(type(err).__name__))
-            elif outcome == "problem":
-                status, key, text, headers = rest
-                future.set_exception(Problem(status, key, text=text, headers=headers))
-            else:
-                future.set_exception(EngineFailed(str(rest[0])))
+        try:
+            while (frame := await read_frame(reader)) is not None:
+                self._deliver(engine, frame)
+        except Exception as err:  # the stream is out of step: this engine cannot be trusted
+            log.error("engine process %d sent %s; stopping it", engine.index, type(err).__name__)
+            if engine.proc is not None:
+                engine.proc.kill()
         engine.ready.clear()
         engine.fail_pending()
+        if engine.writer is not None:
+            engine.writer.close()
         if self._closing:
             return
         code = await asyncio.to_thread(_stop, engine.proc) if engine.proc else None
         log.warning("engine process %d stopped (exit %s); starting it again", engine.index, code)
-        try:
-            await self._spawn(engine)
-        except RuntimeError:
-            log.error("engine process %d could not be started again", engine.index)
+        pause = 1.0
+        while not self._closing:
+            try:
+                await self._spawn(engine)
+                engine.broken = False
+                return
+            except RuntimeError:
+                # Its sessions' requests get 503 at once meanwhile, not after a long wait.
+                engine.broken = True
+                log.error("engine process %d could not be started; trying again", engine.index)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 30.0)
+
+    def _deliver(self, engine: _Engine, frame: tuple[Any, ...]) -> None:
+        rid, outcome, *rest = frame
+        future = engine.pending.pop(rid, None)
+        if future is None or future.done():
+            return  # its request was cancelled (the client went away)
+        if outcome == "ok":
+            try:
+                future.set_result(unpack(rest[0]))
+            except Exception as err:  # a value this process cannot rebuild: that request fails
+                future.set_exception(EngineFailed(type(err).__name__))
+        elif outcome == "problem":
+            status, key, text, headers = rest
+            future.set_exception(Problem(status, key, text=text, headers=headers))
+        else:
+            future.set_exception(EngineFailed(str(rest[0])))
 
     async def aclose(self) -> None:
         """Close the sockets (each engine process then exits) and wait for the processes."""
@@ -192,6 +216,8 @@ class EnginePool:
     async def _call(self, engine: _Engine, *request: Any) -> Any:
         if not self._launched:
             await self.launch()
+        if engine.broken:
+            raise Problem(503, "unavailable")
         if not engine.ready.is_set():
             try:
                 await asyncio.wait_for(engine.ready.wait(), self.start_seconds)
