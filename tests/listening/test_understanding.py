@@ -199,3 +199,21 @@ def test_a_feeling_near_such_words_but_not_negated_still_counts(
     understander: Understander, text: str, felt: str
 ) -> None:
     assert felt in understander.understand(text, _state()).feelings
+
+
+@pytest.mark.parametrize(
+    ("text", "clause"),
+    [
+        ("thats a good way to put it but each day is differnt", None),
+        ("Just if it is windy and cold", None),
+        ("Exactly.", None),
+        ("You are right, I need to rest.", "you need to rest"),
+        ("You're right that she'd probably rather know.", "she'd probably rather know"),
+        ("Yes, that makes sense. My boss never listens to me though.", "your boss never listens to you"),
+        ("If he leaves me I will be alone.", "if he leaves you you will be alone"),
+    ],
+)
+def test_remarks_on_the_talk_and_half_thoughts_are_not_said_back(
+    understander: Understander, text: str, clause: str | None
+) -> None:
+    assert understander.understand(text, _state()).clause == clause

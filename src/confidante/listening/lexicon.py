@@ -72,6 +72,9 @@ class Lexicon:
     low_content: frozenset[str]  # clauses not worth reflecting ("i don't know")
     lower_first: frozenset[str]  # sentence-initial words that are not names
     no_echo: re.Pattern[str]  # words the listener does not say back
+    remarks: re.Pattern[str]  # remarks on the talk itself ("good way to put it")
+    leading_remark: re.Pattern[str]  # such a remark opening a clause, with what joins it on
+    fragment_starts: frozenset[str]  # a clause starting so is half a thought ("if ...")
     needs_cue: frozenset[str]  # model feelings named back only when a cue agrees
     question_openers: frozenset[str]  # a clause starting with one is a question
     list_joiner: str  # the word before the last item of a list ("and")
@@ -225,6 +228,13 @@ def load_lexicon() -> Lexicon:
             low_content=frozenset(data["low_content"]),
             lower_first=frozenset(data["lower_first"]),
             no_echo=_words(list(data["no_echo"])),
+            remarks=_words(list(data["remarks"])),
+            leading_remark=re.compile(
+                rf"^\W*(?:(?:yes|yeah|yep|well|oh|ok|okay)[\s,.!]+)?"
+                rf"(?:{_alternation(list(data['remarks']))})\b[\s,.!:;-]*(?:that\b\s*)?",
+                re.IGNORECASE,
+            ),
+            fragment_starts=frozenset(data["fragment_starts"]),
             needs_cue=frozenset(data["needs_cue"]),
             question_openers=frozenset(data["question_openers"]),
             list_joiner=str(data["list_joiner"]),

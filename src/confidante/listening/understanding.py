@@ -173,7 +173,11 @@ class Understander:
         for pos, sentence in enumerate(sentences):
             if sentence.rstrip().endswith("?"):
                 continue
-            for part in self._parts(sentence):
+            for whole in self._parts(sentence):
+                # "You're right, I need to rest": the remark on the talk goes, the rest is theirs
+                part = self._lex.leading_remark.sub("", whole, count=1)
+                if not part.strip():
+                    continue
                 said = self._tidy(reflect(part))
                 if not self._worth_saying(part, said):
                     continue
@@ -197,6 +201,10 @@ class Understander:
             return False
         if words[0] in self._lex.question_openers or words[0] in ("thank", "thanks", "please"):
             return False
+        if self._lex.remarks.search(part):
+            return False  # "that's a good way to put it": about the talk, not their story
+        if words[0] in self._lex.fragment_starts and len(_SUBJECT.findall(part)) < 2:
+            return False  # "if it is windy and cold" is half a thought; "if he goes, I..." is not
         # "you should go back to school" was said to the listener: not the person's story
         if _ABOUT_LISTENER.search(said) or self._lex.no_echo.search(part):
             return False
