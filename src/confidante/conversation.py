@@ -124,6 +124,7 @@ class Understanding:
     asks_advice: bool = False  # "what should I do?"
     is_question: bool = False
     words: int = 0
+    small_talk: bool = False  # only "hi" or "how are you?"
 
 
 @dataclass(frozen=True)
@@ -258,6 +259,7 @@ def _turn_to_dict(t: Turn) -> dict[str, Any]:
             "asks_advice": u.asks_advice,
             "is_question": u.is_question,
             "words": u.words,
+            "small_talk": u.small_talk,
         },
         "reasons": list(t.reasons),
     }
@@ -279,6 +281,7 @@ def _turn_from_dict(d: dict[str, Any]) -> Turn:
             asks_advice=bool(u["asks_advice"]),
             is_question=bool(u["is_question"]),
             words=int(u["words"]),
+            small_talk=bool(u.get("small_talk", False)),  # absent from states sealed before it
         ),
         reasons=tuple(d["reasons"]),
     )

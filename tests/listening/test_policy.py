@@ -287,3 +287,10 @@ def test_a_good_feeling_is_not_tied_to_a_clause_that_denies_it() -> None:
         lowered = reply.lower()
         assert "happy about" not in lowered, reply
         assert not ("made you laugh" in lowered and "happy" in lowered), reply
+
+
+def test_how_are_you_gets_a_kind_word_back_not_a_weighty_validation() -> None:
+    for move, reply in _first_replies("How are you?", range(12)):
+        assert move is Move.ENCOURAGE, reply
+        assert "weighing" not in reply
+        assert reply.rstrip().endswith("?"), reply  # the time is handed back to them

@@ -217,3 +217,21 @@ def test_remarks_on_the_talk_and_half_thoughts_are_not_said_back(
     understander: Understander, text: str, clause: str | None
 ) -> None:
     assert understander.understand(text, _state()).clause == clause
+
+
+@pytest.mark.parametrize(
+    ("text", "small"),
+    [
+        ("Hi there", True),
+        ("How are you?", True),
+        ("hello, how are you doing today?", True),
+        ("Good, how about you?", True),
+        ("How are you supposed to cope with this?", False),
+        ("Hi. My wife left me.", False),
+        ("Hello, I don't know where to start.", False),
+    ],
+)
+def test_small_talk_is_a_whole_message_of_greeting(
+    understander: Understander, text: str, small: bool
+) -> None:
+    assert understander.understand(text, _state()).small_talk is small

@@ -81,6 +81,7 @@ class Lexicon:
     contractions: dict[str, str]  # "dont" -> "don't", put right before reading
     contraction: re.Pattern[str]
     light: re.Pattern[str]  # "haha", "lol": a light remark
+    small_talk: re.Pattern[str]  # a whole message that is only "hi" or "how are you?"
     trailing: re.Pattern[str]  # words dropped from the end of a clause said back
     hedge: re.Pattern[str]  # "maybe ..." at the start of a reflected clause
     self_named: re.Pattern[str]  # "I feel useless": group "cue", preceded by a negator or not
@@ -241,6 +242,11 @@ def load_lexicon() -> Lexicon:
             contractions=dict(data["contractions"]),
             contraction=re.compile(
                 rf"\b(?:{_alternation(list(data['contractions']))})\b", re.IGNORECASE
+            ),
+            small_talk=re.compile(
+                rf"\W*(?:(?:hi|hello|hey|well|ok|okay|yes|yeah|fine|good|great|thanks)\W+)*"
+                rf"(?:{_alternation(list(data['small_talk']))})\W*",
+                re.IGNORECASE,
             ),
             light=re.compile(
                 rf"(?:^|\s)(?:{_alternation(list(data['light']))})(?=$|[\s.,!?])", re.IGNORECASE

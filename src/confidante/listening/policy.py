@@ -141,9 +141,8 @@ class Policy:
             and (mem.helpful + 1) * HELPFUL_EVERY <= n + 1
             and mem.since(Move.HELPFUL_COMMENT) >= HELPFUL_EVERY - 1
         )
-        simple = mem.reflections - mem.complex_reflections
-        simple_ok = mem.complex_reflections >= simple + 2
-        simple_even = mem.complex_reflections >= simple  # enough for a lone simple reflection
+        simple_ok = mem.complex_reflections >= mem.reflections - mem.complex_reflections + 2
+        simple_even = 2 * mem.complex_reflections >= mem.reflections  # room for a lone simple one
         light = bool(u.feelings) and u.feelings[0] == "amused"
         feeling = next((f for f in u.feelings if f != "amused"), None)
         topic = u.topics[0] if u.topics else None
@@ -195,6 +194,8 @@ class Policy:
             if len(slots) >= 3:
                 return Plan(Move.SUMMARIZE, slots, (*reasons, "summary.midway"))
 
+        if u.small_talk and fresh(Move.ENCOURAGE):  # "hi", "how are you?": a kind word back
+            return Plan(Move.ENCOURAGE, {"angle": "small_talk"}, (*reasons, "encourage.small_talk"))
         if light and fresh(Move.ENCOURAGE):
             # "this traffic is killing me, haha": a light remark gets a light reply
             return Plan(Move.ENCOURAGE, {"angle": "light"}, (*reasons, "encourage.light"))
@@ -256,8 +257,8 @@ class Policy:
             # link the content to a feeling named a moment ago
             slots = {"clause": u.clause, "feeling": earlier}
             add(2.0, Plan(Move.REFLECT_CONTENT, slots, (*reasons, "reflect.linked", COMPLEX)))
-        reflecting = any(p.move.is_reflection for _, p in candidates)
-        lone = not reflecting and simple_even and len((u.clause or "").split()) >= LONE_WORDS
+        lone = simple_even and len((u.clause or "").split()) >= LONE_WORDS
+        lone = lone and not any(p.move.is_reflection for _, p in candidates)
         if u.clause and (simple_ok or lone):
             # Said back as it is: when no richer reflection fits, this beats "Tell me more."
             slots = {"clause": u.clause}

@@ -92,6 +92,7 @@ class Understander:
             asks_advice=bool(self._lex.advice.search(clean)),
             is_question=self._is_question(clean),
             words=words,
+            small_talk=words <= 8 and bool(lex.small_talk.fullmatch(clean)),
         )
 
     def _feelings(self, text: str) -> tuple[str, ...]:
