@@ -178,6 +178,9 @@ def test_losses_are_found_in_the_clause_said_back() -> None:
         ("I'm no longer scared of him.", "afraid"),
         ("I'm sick of feeling useless at home.", "useless"),
         ("I felt useless for years, not anymore.", "useless"),
+        ("I really hope so that i will be happy with my life.", "happy"),
+        ("I wish I was happy.", "happy"),
+        ("If I was happy I would not be here.", "happy"),
     ],
 )
 def test_a_feeling_the_person_says_they_do_not_have_is_not_said_back(
@@ -235,3 +238,20 @@ def test_small_talk_is_a_whole_message_of_greeting(
     understander: Understander, text: str, small: bool
 ) -> None:
     assert understander.understand(text, _state()).small_talk is small
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "That does sound like fun. Do you have any other suggestions?",
+        "Do you have one that you think works best?",
+        "Any more tips?",
+    ],
+)
+def test_asking_for_suggestions_is_asking_for_advice(understander: Understander, text: str) -> None:
+    assert understander.understand(text, _state()).asks_advice
+
+
+def test_leaving_is_not_said_back_as_news(understander: Understander) -> None:
+    said = understander.understand("I have to go now. Thank you for chatting with me!", _state())
+    assert said.clause is None
