@@ -255,3 +255,24 @@ def test_asking_for_suggestions_is_asking_for_advice(understander: Understander,
 def test_leaving_is_not_said_back_as_news(understander: Understander) -> None:
     said = understander.understand("I have to go now. Thank you for chatting with me!", _state())
     assert said.clause is None
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("Am I wrong to feel this way", True),
+        ("is it me or is everyone tired", True),
+        ("why does this keep happening", True),
+        ("am still feeling bad when i remember i cant seem to do well in school", False),
+        ("Was at my mum's all day again.", False),
+    ],
+)
+def test_a_question_is_a_helping_verb_with_someone_after_it(
+    understander: Understander, text: str, asks: bool
+) -> None:
+    assert understander.understand(text, _state()).is_question is asks
+
+
+def test_feeling_blue_is_sad(understander: Understander) -> None:
+    said = understander.understand("The darkness comes early and it makes me blue.", _state())
+    assert said.feelings[0] == "sad"

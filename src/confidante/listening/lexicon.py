@@ -68,6 +68,7 @@ class Lexicon:
     cue_feeling: dict[str, str]  # a cue (lower case, single spaces) -> its feeling
     advice: re.Pattern[str]
     question_start: frozenset[str]
+    question_subjects: frozenset[str]  # after a helping verb, what makes it a question
     fillers: re.Pattern[str]  # discourse markers to drop at a clause's start
     low_content: frozenset[str]  # clauses not worth reflecting ("i don't know")
     lower_first: frozenset[str]  # sentence-initial words that are not names
@@ -223,6 +224,7 @@ def load_lexicon() -> Lexicon:
             cue_feeling=cue_feeling,
             advice=re.compile("|".join(data["advice"]), re.IGNORECASE),
             question_start=frozenset(data["question_start"]),
+            question_subjects=frozenset(data["question_subjects"]),
             fillers=re.compile(
                 rf"^(?:(?:{_alternation(list(data['fillers']))})\b[\s,]*)+", re.IGNORECASE
             ),

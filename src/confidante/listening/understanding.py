@@ -45,6 +45,7 @@ MAX_LIKE_WORDS = 3
 # "you feel useless" as the whole clause repeats the feeling: the content lies elsewhere.
 _JUST_FEELING = re.compile(r"^you(?:'re| are| feel| felt| were|'ve been feeling)\b", re.IGNORECASE)
 _WORDS = re.compile(r"[A-Za-z']+")
+_WH = frozenset({"what", "why", "how", "when", "where", "who", "which"})  # ask on their own
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|myself|we|our|us)\b", re.IGNORECASE)
 
 # After reflection these words point at the listener: the clause is about me, not the person.
@@ -164,8 +165,12 @@ class Understander:
     def _is_question(self, text: str) -> bool:
         if text.rstrip().endswith("?"):
             return True
-        first = _WORDS.findall(text.lower())[:1]
-        return bool(first) and first[0] in self._lex.question_start and len(text) < 80
+        first = _WORDS.findall(text.lower())[:2]
+        if not first or first[0] not in self._lex.question_start or len(text) >= 80:
+            return False
+        if first[0] in _WH:
+            return True
+        return len(first) > 1 and first[1] in self._lex.question_subjects
 
     def _clause(self, text: str) -> str | None:
         """The clause most worth saying back, reflected, or None when nothing fits."""
