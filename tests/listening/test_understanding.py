@@ -181,6 +181,8 @@ def test_losses_are_found_in_the_clause_said_back() -> None:
         ("I really hope so that i will be happy with my life.", "happy"),
         ("I wish I was happy.", "happy"),
         ("If I was happy I would not be here.", "happy"),
+        ("He hasn't hurt me physically.", "hurt"),
+        ("I haven't felt happy in years.", "happy"),
     ],
 )
 def test_a_feeling_the_person_says_they_do_not_have_is_not_said_back(
