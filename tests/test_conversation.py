@@ -22,9 +22,10 @@ def test_state_round_trips_through_its_dict(listener: Listener) -> None:
     assert SessionState.from_dict(state.to_dict()) == state
 
 
-def test_a_state_written_before_small_talk_existed_still_opens(listener: Listener) -> None:
+def test_a_state_written_before_small_talk_and_farewells_still_opens(listener: Listener) -> None:
     data = _talked(listener).to_dict()
     for turn in data["turns"]:
         del turn["understanding"]["small_talk"]
+        del turn["understanding"]["farewell"]
     again = SessionState.from_dict(data)
-    assert not any(t.understanding.small_talk for t in again.turns)
+    assert not any(t.understanding.small_talk or t.understanding.farewell for t in again.turns)

@@ -125,6 +125,7 @@ class Understanding:
     is_question: bool = False
     words: int = 0
     small_talk: bool = False  # only "hi" or "how are you?"
+    farewell: bool = False  # only "bye" or "have a nice day"
 
 
 @dataclass(frozen=True)
@@ -260,6 +261,7 @@ def _turn_to_dict(t: Turn) -> dict[str, Any]:
             "is_question": u.is_question,
             "words": u.words,
             "small_talk": u.small_talk,
+            "farewell": u.farewell,
         },
         "reasons": list(t.reasons),
     }
@@ -282,6 +284,7 @@ def _turn_from_dict(d: dict[str, Any]) -> Turn:
             is_question=bool(u["is_question"]),
             words=int(u["words"]),
             small_talk=bool(u.get("small_talk", False)),  # absent from states sealed before it
+            farewell=bool(u.get("farewell", False)),
         ),
         reasons=tuple(d["reasons"]),
     )

@@ -294,3 +294,33 @@ def test_how_are_you_gets_a_kind_word_back_not_a_weighty_validation() -> None:
         assert move is Move.ENCOURAGE, reply
         assert "weighing" not in reply
         assert reply.rstrip().endswith("?"), reply  # the time is handed back to them
+
+
+def test_goodbye_is_thanked_and_the_door_left_open() -> None:
+    for move, reply in _first_replies("Have a nice day!", range(12)):
+        assert move is Move.ENCOURAGE, reply
+        assert "hopeful" not in reply and "happy" not in reply, reply
+
+
+def test_a_tip_when_asked_is_about_what_was_just_said_not_the_main_topic() -> None:
+    from confidante import Listener, ManualClock, Settings
+
+    listener = Listener.default(Settings(locale="en_US"))
+    money = [
+        "The bills keep piling up.", "I owe money on three cards.", "My debt scares me.",
+        "I can't pay the rent this month.", "The bank keeps calling about the loan.",
+        "Money is all I think about.",
+    ]
+    tips = 0
+    for seed in range(8):
+        session = listener.session(clock=ManualClock(), rng=random.Random(seed))
+        session.open()
+        for text in money:
+            session.respond(text)
+        session.respond("My sister won't talk to me since our mum's funeral.")
+        reply = session.respond("What should I do?")
+        if reply.move is Move.HELPFUL_COMMENT:
+            tips += 1
+            lowered = reply.text.lower()
+            assert not any(w in lowered for w in ("bill", "debt", "lender", "money")), reply.text
+    assert tips, "no session gave a tip when asked: the test would prove nothing"

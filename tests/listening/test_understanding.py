@@ -278,3 +278,24 @@ def test_a_question_is_a_helping_verb_with_someone_after_it(
 def test_feeling_blue_is_sad(understander: Understander) -> None:
     said = understander.understand("The darkness comes early and it makes me blue.", _state())
     assert said.feelings[0] == "sad"
+
+
+@pytest.mark.parametrize(
+    ("text", "farewell"),
+    [
+        ("Have a nice day!", True),
+        ("I hope you have a wonderful day.", True),
+        ("Thank you so much, take care. Bye!", True),
+        ("You too!", True),
+        ("Take care of my cat for me while I am away", False),
+        ("Bye for now, I have to think about what she said about my drinking", False),
+    ],
+)
+def test_a_farewell_is_a_whole_message_of_goodbye(
+    understander: Understander, text: str, farewell: bool
+) -> None:
+    assert understander.understand(text, _state()).farewell is farewell
+
+
+def test_asking_for_one_suggestion_is_asking_for_advice(understander: Understander) -> None:
+    assert understander.understand("Do you have any suggestion for me?", _state()).asks_advice

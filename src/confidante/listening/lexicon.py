@@ -83,6 +83,7 @@ class Lexicon:
     contraction: re.Pattern[str]
     light: re.Pattern[str]  # "haha", "lol": a light remark
     small_talk: re.Pattern[str]  # a whole message that is only "hi" or "how are you?"
+    farewell: re.Pattern[str]  # a whole message that is only "bye" or "have a nice day"
     trailing: re.Pattern[str]  # words dropped from the end of a clause said back
     hedge: re.Pattern[str]  # "maybe ..." at the start of a reflected clause
     self_named: re.Pattern[str]  # "I feel useless": group "cue", preceded by a negator or not
@@ -248,6 +249,11 @@ def load_lexicon() -> Lexicon:
             small_talk=re.compile(
                 rf"\W*(?:(?:hi|hello|hey|well|ok|okay|yes|yeah|fine|good|great|thanks)\W+)*"
                 rf"(?:{_alternation(list(data['small_talk']))})\W*",
+                re.IGNORECASE,
+            ),
+            farewell=re.compile(
+                rf"\W*(?:(?:ok|okay|well|thanks|thank you|thank you so much|yes|you too|and)\W+)*"
+                rf"(?:(?:{_alternation(list(data['farewells']))})\W*)+",
                 re.IGNORECASE,
             ),
             light=re.compile(

@@ -32,7 +32,6 @@ from confidante.listening.memory import COMPLEX, SIMPLE, Memory
 from confidante.listening.plan import Plan
 
 LONE_WORDS = 5  #: words a clause said back alone needs ("you don't feel happy anymore")
-
 # "hasn't made you laugh in years": a good feeling said beside a clause like this is the opposite
 # of what it means ("...and you feel happy about it"), so they are not joined.
 _NEGATED = re.compile(r"\b(?:not|never|no longer|nobody|nothing|no one|\w+n't)\b", re.IGNORECASE)
@@ -194,8 +193,9 @@ class Policy:
             if len(slots) >= 3:
                 return Plan(Move.SUMMARIZE, slots, (*reasons, "summary.midway"))
 
-        if u.small_talk and fresh(Move.ENCOURAGE):  # "hi", "how are you?": a kind word back
-            return Plan(Move.ENCOURAGE, {"angle": "small_talk"}, (*reasons, "encourage.small_talk"))
+        if (u.small_talk or u.farewell) and fresh(Move.ENCOURAGE):  # "hi", "bye": a kind word
+            angle = "farewell" if u.farewell else "small_talk"
+            return Plan(Move.ENCOURAGE, {"angle": angle}, (*reasons, f"encourage.{angle}"))
         if light and fresh(Move.ENCOURAGE):
             # "this traffic is killing me, haha": a light remark gets a light reply
             return Plan(Move.ENCOURAGE, {"angle": "light"}, (*reasons, "encourage.light"))
@@ -346,10 +346,10 @@ class Policy:
 
     def _helpful(self, u: Understanding, mem: Memory, reasons: tuple[str, ...]) -> Plan:
         """A helpful comment about the topic at hand (or the main one of the session)."""
-        topic = u.topics[0] if u.topics else None
-        if topic is None and mem.topics:
-            topic = mem.topics.most_common(1)[0][0]
-        slots = {"angle": topic} if topic else {}
+        # what was just talked about, the session's biggest of those: not bills after "her"
+        recent = [t for each in (u, *mem.understandings[-1:]) for t in each.topics]
+        pool = recent or [t for t, _ in mem.topics.most_common(1)]
+        slots = {"angle": max(pool, key=lambda t: mem.topics[t])} if pool else {}
         return Plan(Move.HELPFUL_COMMENT, slots, (*reasons, "helpful"))
 
     def _summary_slots(self, mem: Memory, angle: str) -> dict[str, str]:

@@ -94,6 +94,7 @@ class Understander:
             is_question=self._is_question(clean),
             words=words,
             small_talk=words <= 8 and bool(lex.small_talk.fullmatch(clean)),
+            farewell=words <= 14 and bool(lex.farewell.fullmatch(clean)),
         )
 
     def _feelings(self, text: str) -> tuple[str, ...]:
