@@ -287,6 +287,8 @@ def test_feeling_blue_is_sad(understander: Understander) -> None:
         ("I hope you have a wonderful day.", True),
         ("Thank you so much, take care. Bye!", True),
         ("You too!", True),
+        ("Have a good day! Thanks again.", True),
+        ("I'll exit now. See you:)", True),
         ("Take care of my cat for me while I am away", False),
         ("Bye for now, I have to think about what she said about my drinking", False),
     ],

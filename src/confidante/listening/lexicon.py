@@ -253,7 +253,8 @@ def load_lexicon() -> Lexicon:
             ),
             farewell=re.compile(
                 rf"\W*(?:(?:ok|okay|well|thanks|thank you|thank you so much|yes|you too|and)\W+)*"
-                rf"(?:(?:{_alternation(list(data['farewells']))})\W*)+",
+                rf"(?:(?:{_alternation(list(data['farewells']))})\W*)+"
+                rf"(?:(?:thanks|thank you)(?: again| so much| for everything)?\W*)*",
                 re.IGNORECASE,
             ),
             light=re.compile(
