@@ -259,7 +259,7 @@ class Policy:
             add(2.0, Plan(Move.REFLECT_CONTENT, slots, (*reasons, "reflect.linked", COMPLEX)))
         lone = simple_even and len((u.clause or "").split()) >= LONE_WORDS
         lone = lone and not any(p.move.is_reflection for _, p in candidates)
-        if u.clause and (simple_ok or lone):
+        if u.clause and len(u.clause.split()) > 3 and (simple_ok or lone):  # not "you wake up"
             # Said back as it is: when no richer reflection fits, this beats "Tell me more."
             slots = {"clause": u.clause}
             add(1.5, Plan(Move.REFLECT_CONTENT, slots, (*reasons, "reflect.content", SIMPLE)))
