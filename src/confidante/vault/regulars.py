@@ -130,26 +130,12 @@ class Vault:
         payload = Payload.build(note, feelings, topics)
         row, keys = self._unlock(handle, passphrase)
         month = self._month()
-        for _ in range(_KEY_TRIES):
-            # The slow Argon2id runs here, before the lock; only quick work happens under it.
-            kdf, salt, new_keys = self._rekeyed(row, keys, passphrase)
-            change = partial(
-                _rewritten,
-                expected=row,
-                keys=keys,
-                sealed=(kdf, salt, new_keys),
-                payload=payload,
-                month=month if visit else None,
-            )
-            try:
-                found, written = self._store.modify(row.handle, change)
-            except _Rekeyed as moved:
-                row, keys = moved.row, self._keys_for(moved.row, passphrase)
-                continue
-            if not found or written is None:
-                raise _not_found()
-            return _record(written, payload)
-        raise _busy()
+        # The slow Argon2id runs in ``_rekeyed``, before the lock; only quick work happens under it.
+        written = self._rewrite(
+            row, keys, passphrase, partial(self._rekeyed, passphrase=passphrase), payload,
+            month if visit else None,
+        )
+        return _record(written, payload)
 
     def change_passphrase(self, handle: str, passphrase: str, new_passphrase: str) -> RegularRecord:
         """Reseal a record, unchanged, under a new passphrase; the old one stops opening it.
@@ -165,19 +151,34 @@ class Vault:
         # move to the current ones too. The slow Argon2id runs here, before the lock.
         salt = os.urandom(SALT_BYTES)
         sealed = (self._kdf.encode(), salt, derive(secret, salt, self._kdf, _context(row.handle)))
+        written = self._rewrite(row, keys, passphrase, lambda _row, _keys: sealed, None, None)
+        return _record(written, _payload(written, sealed[2]))
+
+    def _rewrite(
+        self,
+        row: SealedRow,
+        keys: Keys,
+        passphrase: str,
+        sealing: Callable[[SealedRow, Keys], tuple[str, bytes, Keys]],
+        payload: Payload | None,
+        month: str | None,
+    ) -> SealedRow:
+        """Rewrite ``row`` in one locked transaction, sealed as ``sealing`` says for the row and
+        keys read; when another writer re-keyed it first, open it again and retry."""
         for _ in range(_KEY_TRIES):
             change = partial(
-                _rewritten, expected=row, keys=keys, sealed=sealed, payload=None, month=None
+                _rewritten, expected=row, keys=keys, sealed=sealing(row, keys), payload=payload,
+                month=month,
             )
             try:
                 found, written = self._store.modify(row.handle, change)
             except _Rekeyed as moved:
-                # Another writer changed the key first: the old passphrase must still open it.
+                # Another writer changed the key first: the passphrase must still open it.
                 row, keys = moved.row, self._keys_for(moved.row, passphrase)
                 continue
             if not found or written is None:
                 raise _not_found()
-            return _record(written, _payload(written, sealed[2]))
+            return written
         raise _busy()
 
     def forget(self, handle: str, passphrase: str) -> None:
