@@ -50,11 +50,6 @@ def time_of(live: Live) -> TimeOut:
     return TimeOut.of(live.session)
 
 
-def nothing(live: Live) -> None:
-    """Touch the session and change nothing (proves a token opens it)."""
-    return None
-
-
 def begin(relief: int | None, live: Live) -> tuple[Reply, TimeOut]:
     """Record the 0-10 check before the hour and give the invitation."""
     live.session.set_relief_before(relief)

@@ -227,7 +227,7 @@ class Desk:
 
     async def check(self, token: str | None) -> None:
         """Raise the same 401/404 as ``act`` unless the token opens a live session."""
-        await self.act(token, _nothing)
+        await self.act(token, touch)
 
     async def drop(self, token: str | None) -> bool:
         """Delete the token's session without running it (quick exit); True if there was one.
@@ -248,7 +248,8 @@ class Desk:
             return await _io(self.store.delete(sid))
 
 
-def _nothing(live: Live) -> None:
+def touch(live: Live) -> None:
+    """An action that changes nothing: running it proves a token opens a live session."""
     return None
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from confidante.listener import Listener
-from confidante.server.desk import Live, session_id
+from confidante.server.desk import Live, session_id, touch
 from confidante.server.problems import Problem
 from confidante.server.store import StoreDown
 from confidante.server.wire import encode, pack, read_frame, unpack
@@ -265,9 +265,7 @@ class EnginePool:
 
     async def check(self, token: str | None) -> None:
         """The same 401/404 as ``act`` unless the token opens a live session."""
-        from confidante.server.actions import nothing  # actions import the desk module
-
-        await self.act(token, nothing)
+        await self.act(token, touch)
 
     async def drop(self, token: str | None) -> bool:
         """Delete the token's session without running it (quick exit); True if there was one."""
