@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import random
@@ -58,9 +57,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from loadkit import HOST, Barrier, Connection, free_port, percentile, window_rates
 from pydantic import BaseModel
 
-HOST = "127.0.0.1"
 MAX_SESSIONS = 1000
 MAX_TURNS = 200
 SCRIPT = (
@@ -136,14 +135,6 @@ def echo_app() -> Any:
     return app
 
 
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 class Server:
     """A server child process."""
 
@@ -193,53 +184,6 @@ class Server:
 # -- a minimal HTTP/1.1 keep-alive client ------------------------------------------------------
 
 
-class Connection:
-    """One keep-alive connection; requests on it go one after another."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader = reader
-        self.writer = writer
-
-    @classmethod
-    async def open(cls, port: int) -> Connection:
-        """Connect to 127.0.0.1:port."""
-        reader, writer = await asyncio.open_connection(HOST, port)
-        return cls(reader, writer)
-
-    async def request(
-        self, method: str, path: str, body: Any = None, token: str | None = None
-    ) -> tuple[int, Any]:
-        """Send a JSON request and read the JSON response: (status, body)."""
-        payload = b"" if body is None else json.dumps(body).encode()
-        head = [f"{method} {path} HTTP/1.1", f"Host: {HOST}", f"Content-Length: {len(payload)}"]
-        if body is not None:
-            head.append("Content-Type: application/json")
-        if token:
-            head.append(f"Authorization: Bearer {token}")
-        self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + payload)
-        await self.writer.drain()
-        status_line = await self.reader.readline()
-        if not status_line:
-            raise ConnectionResetError("the server closed the connection")
-        status = int(status_line.split()[1])
-        length = 0
-        while True:
-            line = await self.reader.readline()
-            if line in (b"\r\n", b""):
-                break
-            name, _, value = line.decode("latin-1").partition(":")
-            if name.lower() == "content-length":
-                length = int(value)
-        raw = await self.reader.readexactly(length) if length else b""
-        return status, json.loads(raw) if raw else None
-
-    async def close(self) -> None:
-        """Close the connection."""
-        self.writer.close()
-        with contextlib.suppress(OSError):
-            await self.writer.wait_closed()
-
-
 @dataclass
 class SessionResult:
     """What one simulated person saw."""
@@ -251,22 +195,6 @@ class SessionResult:
     leaks: list[str] = field(default_factory=list)
     echoed_own: int = 0
     errors: list[int] = field(default_factory=list)
-
-
-class Barrier:
-    """Lets everyone go at once when the last one arrives (so start-up is not measured)."""
-
-    def __init__(self, parties: int) -> None:
-        self.parties = parties
-        self.arrived = 0
-        self.go = asyncio.Event()
-
-    async def wait(self) -> None:
-        """Arrive and wait for the others."""
-        self.arrived += 1
-        if self.arrived >= self.parties:
-            self.go.set()
-        await self.go.wait()
 
 
 async def person(n: int, turns: int, port: int, ready: Barrier, done: Barrier,
@@ -370,13 +298,6 @@ async def server_metrics(port: int) -> dict[str, float]:
     }
 
 
-def percentile(values: list[float], q: float) -> float:
-    """The q-th percentile (0-100) by nearest rank, in milliseconds."""
-    ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[rank] * 1000
-
-
 def engine_alone(sessions: int, turns: int) -> dict[str, float]:
     """Session.respond timed in this process (no server), on the same script."""
     from confidante import Listener, ManualClock, Settings
@@ -423,20 +344,6 @@ def engine_rounds(sessions: int, turns: int) -> list[float]:
             session.respond(message(n, turn))
         rounds.append(time.perf_counter() - begun)
     return rounds
-
-
-def window_rates(stamps: list[float], width: float = 0.1) -> tuple[float, float]:
-    """Replies per ``width`` seconds: the median window and the slowest (the last, partial
-    window left out). A slow window with the median steady means the machine was disturbed."""
-    if not stamps:
-        return 0.0, 0.0
-    start = min(stamps)
-    counts: dict[int, int] = {}
-    for at in stamps:
-        slot = int((at - start) / width)
-        counts[slot] = counts.get(slot, 0) + 1
-    full = [counts.get(i, 0) for i in range(max(counts))] or [len(stamps)]
-    return statistics.median(full), float(min(full))
 
 
 async def drive(sessions: int, turns: int, app: Server, echo: Server) -> dict[str, Any]:
