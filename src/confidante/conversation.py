@@ -92,6 +92,7 @@ class RiskKind(StrEnum):
     HARMED_BY_OTHERS = "harmed_by_others"
     HARMING_OTHERS = "harming_others"
     MEDICAL_EMERGENCY = "medical_emergency"
+    EATING_DISORDER = "eating_disorder"  # restriction, purging, dangerous weight loss
     THIRD_PARTY = "third_party"  # someone else is at risk: support the helper
 
 
@@ -164,6 +165,44 @@ class Reply:
     kind: RiskKind = RiskKind.NONE
     reasons: tuple[str, ...] = ()
     cue: bool = False  # a time cue was added to this reply
+    referral: bool = False  # this reply opened a crisis episode: one referral to human help
+
+
+@dataclass
+class CrisisEpisode:
+    """The crisis a session is in: it lasts until the person is safe and a few calm turns pass.
+
+    ``steps`` are the protocol steps already taken ("ask_direct", "ask_means" ...), so the next
+    reply moves the conversation on instead of asking the same thing again.
+    """
+
+    kind: RiskKind
+    level: RiskLevel
+    steps: list[str] = field(default_factory=list)
+    means: bool = False  # the person has spoken of means (pills, a rope, a weapon)
+    safe_said: bool = False  # they said they are safe and were asked once to be sure
+    safe_confirmed: bool = False  # they confirmed it: listening again, still watchful
+    calm_turns: int = 0  # turns since they confirmed, with no new sign of danger
+    turns: int = 0  # crisis turns in this episode
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready copy (no message text is held here)."""
+        return {
+            "kind": self.kind.value, "level": self.level.value, "steps": list(self.steps),
+            "means": self.means, "safe_said": self.safe_said,
+            "safe_confirmed": self.safe_confirmed, "calm_turns": self.calm_turns,
+            "turns": self.turns,
+        }  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> CrisisEpisode:
+        """Rebuild an episode from ``to_dict`` output."""
+        return cls(
+            kind=RiskKind(d["kind"]), level=RiskLevel(d["level"]),
+            steps=[str(s) for s in d["steps"]], means=bool(d["means"]),
+            safe_said=bool(d["safe_said"]), safe_confirmed=bool(d["safe_confirmed"]),
+            calm_turns=int(d["calm_turns"]), turns=int(d["turns"]),
+        )  # fmt: skip
 
 
 @dataclass
@@ -184,10 +223,16 @@ class SessionState:
     crisis_kinds: list[RiskKind] = field(default_factory=list)
     continuity: str | None = field(default=None, repr=False)  # a regular's note from last time
     last_disclosure_at: float | None = None
+    crisis: CrisisEpisode | None = None  # the crisis the session is in now, if any
 
     @property
     def in_crisis(self) -> bool:
-        """True once any message in this session reached elevated risk."""
+        """True while a crisis episode is open: the protocol answers and the clock never closes."""
+        return self.crisis is not None
+
+    @property
+    def had_crisis(self) -> bool:
+        """True once any message in this session reached elevated risk (resources at the close)."""
         return self.highest_risk.at_least(RiskLevel.ELEVATED)
 
     @property
@@ -211,6 +256,7 @@ class SessionState:
             "crisis_kinds": [k.value for k in self.crisis_kinds],
             "continuity": self.continuity,
             "last_disclosure_at": self.last_disclosure_at,
+            "crisis": None if self.crisis is None else self.crisis.to_dict(),
         }
 
     @classmethod
@@ -230,6 +276,7 @@ class SessionState:
             crisis_kinds=[RiskKind(k) for k in data["crisis_kinds"]],
             continuity=data["continuity"],
             last_disclosure_at=data["last_disclosure_at"],
+            crisis=CrisisEpisode.from_dict(data["crisis"]) if data.get("crisis") else None,
         )
 
 

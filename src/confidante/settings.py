@@ -6,8 +6,8 @@ and a test can check that they do.
 
 from __future__ import annotations
 
-import locale as _locale
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 
@@ -25,7 +25,12 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("minutes", "60", "Length of a session in minutes."),
-    Setting("locale", "", "Locale for helplines, e.g. en_US; empty means the system locale."),
+    Setting(
+        "locale",
+        "",
+        "Locale for helplines, e.g. en_GB; empty means the system locale (none, C or POSIX: "
+        "the international directories).",
+    ),
     Setting("cue_minutes", "10,5", "Minutes left at which the listener gives a time cue."),
     Setting("voice", "phrasebook", "Which voice phrases replies: phrasebook, openai, llamacpp."),
     Setting("database_url", "", "Vault database URL; empty means SQLite in the user directory."),
@@ -43,14 +48,34 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 
+# language[_territory or -script...][.codeset][@modifier], or C / POSIX (glibc and BCP 47 forms).
+_LOCALE = re.compile(
+    r"^(?:C|POSIX|[A-Za-z]{2,3}(?:[-_](?:[A-Za-z]{2}|[A-Za-z]{4}|[0-9]{3}))*)"
+    r"(?:\.[A-Za-z0-9-]+)?(?:@[A-Za-z0-9]+)?$"
+)
+
+
 def system_locale() -> str:
-    """The system's locale name such as ``en_US``, or ``en_US`` when none is set."""
+    """The system's locale name such as ``en_GB``, or "" (international lines) when none is set."""
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(name, "")
-        if value and value not in ("C", "POSIX") and not value.startswith("C."):
-            return value.split(".")[0]
-    found = _locale.getlocale()[0]
-    return found or "en_US"
+        base = value.split(".")[0].split("@")[0]
+        if base and base not in ("C", "POSIX"):
+            return base
+    # C and POSIX name no country. locale.getlocale() is not asked: it reports C.UTF-8 as en_US.
+    return ""
+
+
+def check_locale(locale: str) -> str:
+    """``locale`` stripped if it is a locale name (``en_GB``, ``fr``, ``en_US.UTF-8``, "")."""
+    value = locale.strip()
+    if value == "" or (len(value) <= 64 and _LOCALE.match(value)):
+        return value
+    shown = value if len(value) <= 24 else value[:24] + "..."
+    raise ConfigError(
+        f"Unknown locale {shown!r}; use a form such as en_GB, de_DE or fr, "
+        "or leave it unset for the international directories of crisis lines."
+    )
 
 
 @dataclass(frozen=True)
@@ -103,6 +128,11 @@ def _parse(name: str, raw: str) -> object:
             return tuple(int(p) for p in raw.split(",") if p.strip())
         if name == "plugins":
             return tuple(p.strip() for p in raw.split(",") if p.strip())
+        if name == "locale":
+            try:
+                return check_locale(raw)
+            except ConfigError as err:
+                raise ConfigError(f"CONFIDANTE_LOCALE: {err}") from None
     except ValueError:
         raise ConfigError(
             f"CONFIDANTE_{name.upper()} must be a positive whole number (or a comma-separated list "

@@ -35,7 +35,18 @@ def test_imminent_reply_leads_with_the_emergency_number(guard: SafetyGuard, kind
     )
     first = reply.split(". ")[0]
     assert "999" in first
-    assert "116 123" in reply
+    # The line that fits the kind: an abuse line for harm from others, Beat for eating.
+    fitting = helplines_for("en_GB", kind.value)[0]
+    assert fitting.number is not None and fitting.number in reply
+
+
+def test_harm_from_others_gets_the_abuse_line_not_only_the_suicide_line(
+    guard: SafetyGuard,
+) -> None:
+    reply = guard.crisis_reply(
+        Assessment(RiskLevel.ELEVATED, RiskKind.HARMED_BY_OTHERS), "en_GB", random.Random(1), set()
+    )
+    assert "0808 2000 247" in reply and "116 123" not in reply
 
 
 def test_elevated_asks_directly_and_offers_the_local_line(guard: SafetyGuard) -> None:

@@ -11,12 +11,12 @@ import typer
 
 from confidante.cli.remember import Regular, offer_to_remember, open_regular
 from confidante.cli.terminal import Terminal
-from confidante.errors import InputError
+from confidante.errors import ConfigError, InputError
 from confidante.listener import Listener
 from confidante.session.hour import Session
 from confidante.session.prompts import prompt
 from confidante.session.relief import parse_relief
-from confidante.settings import Settings
+from confidante.settings import Settings, check_locale
 
 _TRIES = 3  # times a relief answer may be re-asked before it counts as skipped
 TICK_SECONDS = 5.0  # how often a quiet terminal checks for a due time cue
@@ -141,13 +141,24 @@ class ChatLoop:
         self.term.blank()
 
 
+def _locale_option(value: str | None) -> str | None:
+    """Refuse a --locale that is no locale name, as a usage error (exit code 2)."""
+    if value is None:
+        return None
+    try:
+        return check_locale(value)
+    except ConfigError as err:
+        raise typer.BadParameter(str(err)) from None
+
+
 def chat(
     minutes: int = typer.Option(
         None, "--minutes", "-m", min=1, max=600,
         help="Length of the session in minutes [default: 60].",
     ),
     locale: str = typer.Option(
-        None, "--locale", "-l", help="Locale for helplines, e.g. en_GB [default: the system's].",
+        None, "--locale", "-l", callback=_locale_option,
+        help="Locale for helplines, e.g. en_GB [default: the system's].",
     ),
     regular: str = typer.Option(
         None, "--regular", "-r",

@@ -18,14 +18,16 @@ from dataclasses import dataclass
 from functools import cache
 
 from confidante.conversation import Assessment, Move, RiskKind, RiskLevel, SessionState
+from confidante.safety.crisis import CrisisScript, CrisisTalk, CrisisTurn, Heard
 from confidante.safety.lexicon import Hit, Lexicon, Scan, either
 from confidante.safety.model import RiskModel
 from confidante.safety.protocol import CRISIS_KINDS, Texts, pick, renderer
 
 # Which kind leads when two concerns have the same level: a body in danger first.
 _KIND_ORDER = {
-    RiskKind.MEDICAL_EMERGENCY: 5,
-    RiskKind.SUICIDE_SELF_HARM: 4,
+    RiskKind.MEDICAL_EMERGENCY: 6,
+    RiskKind.SUICIDE_SELF_HARM: 5,
+    RiskKind.EATING_DISORDER: 4,
     RiskKind.HARMED_BY_OTHERS: 3,
     RiskKind.HARMING_OTHERS: 2,
     RiskKind.THIRD_PARTY: 1,
@@ -46,6 +48,7 @@ class _Context:
     prior_ideation: bool  # an earlier message in this session was suicidal, elevated or above
     asked: RiskKind | None  # the last reply was the crisis protocol, about this kind
     crisis_kind: RiskKind | None  # the latest crisis kind of the session, if any
+    episode: RiskKind | None = None  # the kind of the crisis episode still open, if any
 
 
 @dataclass(frozen=True)
@@ -62,11 +65,18 @@ class _Finding:
 class SafetyGuard:
     """Assesses risk and supplies the reviewed crisis, boundary and disclosure texts."""
 
-    def __init__(self, lexicon: Lexicon, model: RiskModel | None, texts: Texts) -> None:
+    def __init__(
+        self,
+        lexicon: Lexicon,
+        model: RiskModel | None,
+        texts: Texts,
+        script: CrisisScript | None = None,
+    ) -> None:
         """Build a guard from loaded parts; most code wants :meth:`load`."""
         self.lexicon = lexicon
         self.model = model
         self.texts = texts
+        self.script = script or CrisisScript.load()
         # Almost no message asks for what the listener does not do: one search says so.
         self._any_boundary = either(
             (p for bid in texts.boundary_order for p in texts.boundary_patterns[bid]),
@@ -158,6 +168,35 @@ class SafetyGuard:
             return [_Finding(RiskLevel.ELEVATED, kind, (name, "escalate:model_support"))]
         return [_Finding(RiskLevel.LOW, kind, (name,))]
 
+    # ------------------------------------------------------------------ the crisis episode
+    def crisis_turn(
+        self, text: str, assessment: Assessment, state: SessionState, rng: random.Random
+    ) -> CrisisTurn:
+        """The protocol's reply this turn, if any, and the session's crisis episode after it.
+
+        Opens an episode on a crisis message; while one is open, every message is answered by
+        the protocol until the person is safe (see ``crisis.py``).
+        """
+        if state.crisis is None and not assessment.is_crisis:
+            return CrisisTurn(None, None)
+        scan = self.lexicon.scan(text)
+        own = [h for h in scan.hits if not h.past]
+        heard = Heard(
+            spelled=self.lexicon.spell(text),
+            fresh=any(not r.startswith("context:") for r in assessment.reasons)
+            and assessment.is_crisis,
+            means=any("means" in h.rule.tags or "weapon" in h.rule.tags for h in own),
+            time=scan.time,
+        )
+        kind = state.crisis.kind if state.crisis is not None else assessment.kind
+        render = renderer(state.locale, self.texts, kind if kind in CRISIS_KINDS else None)
+        talk = CrisisTalk(
+            self.script,
+            lambda a, r, used: self.crisis_reply(a, state.locale, r, used),
+            render,
+        )
+        return talk.turn(heard, assessment, state.crisis, rng, state.used_sentences)
+
     # ------------------------------------------------------------------ boundaries
     def boundary(self, text: str) -> str | None:
         """The id of a request outside the listener's job, or None.
@@ -180,7 +219,7 @@ class SafetyGuard:
         level = assessment.level if assessment.is_crisis else RiskLevel.ELEVATED
         kind = assessment.kind if assessment.kind in CRISIS_KINDS else RiskKind.SUICIDE_SELF_HARM
         variants = self.texts.crisis[(level, kind)]
-        return pick(variants, rng, used, renderer(locale, self.texts))
+        return pick(variants, rng, used, renderer(locale, self.texts, kind))
 
     def boundary_reply(self, boundary_id: str, rng: random.Random, used: set[str]) -> str:
         """An honest, kind reply to a boundary; the AI question gets the "asked" disclosure."""
@@ -277,7 +316,10 @@ def _context(state: SessionState | None) -> _Context:
         asked = last.kind if last.kind in CRISIS_KINDS else RiskKind.SUICIDE_SELF_HARM
     kinds = [k for k in state.crisis_kinds if k in CRISIS_KINDS]
     kinds += [t.assessment.kind for t in state.turns if t.assessment.is_crisis]
-    return _Context(prior_ideation=prior, asked=asked, crisis_kind=kinds[-1] if kinds else None)
+    ep = state.crisis
+    open_kind = ep.kind if ep is not None and not ep.safe_confirmed else None
+    return _Context(prior_ideation=prior, asked=asked, crisis_kind=kinds[-1] if kinds else None,
+                    episode=open_kind)
 
 
 def _context_findings(scan: Scan, ctx: _Context, findings: list[_Finding]) -> list[_Finding]:
@@ -289,6 +331,9 @@ def _context_findings(scan: Scan, ctx: _Context, findings: list[_Finding]) -> li
         # "Yes" to "are you thinking about ending your life?" is the answer that matters most.
         level = RiskLevel.IMMINENT if scan.time else RiskLevel.ELEVATED
         out.append(_Finding(level, ctx.asked, ("context:affirmed",)))
+    elif ctx.episode is not None and not any(f.level.rank >= 2 for f in findings):
+        # In an open crisis every message is a crisis turn: "ok", "I'm not calling anyone".
+        out.append(_Finding(RiskLevel.ELEVATED, ctx.episode, ("context:in_crisis",)))
     elif ctx.crisis_kind is not None and not any(f.level.rank >= 1 for f in findings):
         # After a crisis the session stays watchful: nothing new is "none" for the rest of it.
         out.append(_Finding(RiskLevel.LOW, ctx.crisis_kind, ("context:after_crisis",)))

@@ -1,9 +1,12 @@
 """Crisis helplines and emergency numbers by locale, from packaged data.
 
 The records come from open-helplines (CC0, ``data/helplines/countries``), with reviewed display
-forms, an international fallback and emergency numbers in ``data/helplines/reviewed.toml``.
+forms, an international fallback, emergency numbers and lines for one kind of danger (domestic
+abuse, child protection, poison control, eating disorders) in ``data/helplines/reviewed.toml``.
 A locale such as ``en_US``, ``en-GB``, ``de_DE.UTF-8`` or ``fr`` is matched to a country; a
-locale with no country of ours gets the international directories, never another country's line.
+locale with no country of ours (``C``, ``POSIX``, unset) gets the international directories,
+never another country's line. ``locale_label`` names which of the two a person is shown, from
+``data/helplines/labels.toml``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,19 @@ from confidante.safety.datafiles import read_json, read_toml, require, resource
 
 _DIR = "data/helplines"
 _REVIEWED = f"{_DIR}/reviewed.toml"
+_LABELS = f"{_DIR}/labels.toml"
+
+#: The kinds of danger ``helplines_for`` knows; each is a ``RiskKind`` value or a finer one the
+#: safety layer may pass. Other strings (``"none"``, a future kind) get the general lines.
+KINDS = frozenset({
+    "harmed_by_others",
+    "child_at_risk",
+    "eating_disorder",
+    "medical_emergency",
+    "suicide_self_harm",
+    "harming_others",
+    "third_party",
+})
 _ISO2 = re.compile(r"^[A-Za-z]{2}$")
 
 
@@ -35,6 +51,7 @@ class Helpline:
     hours: str
     source: str  # where the record comes from (HTTPS)
     verified: str  # YYYY-MM-DD of the last check recorded for it
+    kinds: tuple[str, ...] = ()  # the dangers a specific line is for; () for a general line
 
     def contact(self) -> str:
         """How to reach it, in one phrase ("call 116 123", "text HOME to 741741")."""
@@ -88,15 +105,32 @@ def country_for(locale: str) -> str | None:
     return None if value is None else str(value)
 
 
-def helplines_for(locale: str) -> list[Helpline]:
-    """The crisis lines for a locale, those in the person's language first; never empty."""
-    country = country_for(locale)
-    records = _by_country().get(country or "", ())
-    if not records:
-        return list(international())
+def helplines_for(locale: str, kind: str | None = None) -> list[Helpline]:
+    """The lines for a locale: those for ``kind`` first, then the general ones; never empty.
+
+    ``kind`` is a ``RiskKind`` value or another name in ``KINDS``; without a specific line for
+    it in the locale's country (or with ``None``) the list is the general crisis lines alone.
+    Within each group the lines in the person's language come first.
+    """
+    country = country_for(locale) or ""
     language = parse_locale(locale).language
-    speaks = [h for h in records if any(lang.split("-")[0] == language for lang in h.languages)]
-    return speaks + [h for h in records if h not in speaks]
+    general = _by_country().get(country, ())
+    if not general:
+        return list(international())
+    specific = [h for h in _specific().get(country, ()) if kind is not None and kind in h.kinds]
+    return _language_first(specific, language) + _language_first(list(general), language)
+
+
+def locale_label(locale: str) -> str:
+    """Whose lines ``helplines_for(locale)`` shows ("the United Kingdom"), from labels.toml."""
+    labels = _labels()
+    country = country_for(locale) or ""
+    if country in _by_country():
+        shown = require(labels, "country", _LABELS).get(country)
+        if shown is None:
+            raise DataFileError(f"safety/{_LABELS}: no [country] label for {country}; add one")
+        return str(shown)
+    return str(require(labels, "international", _LABELS))
 
 
 def international() -> tuple[Helpline, ...]:
@@ -114,8 +148,14 @@ def emergency_for(locale: str) -> EmergencyNumber:
 
 
 def all_helplines() -> tuple[Helpline, ...]:
-    """Every packaged record, country lines then international ones (for tests and audits)."""
-    return tuple(h for hs in _by_country().values() for h in hs) + _international()
+    """Every packaged record: general country lines, specific lines, then international ones."""
+    general = tuple(h for hs in _by_country().values() for h in hs)
+    return general + tuple(h for hs in _specific().values() for h in hs) + _international()
+
+
+def _language_first(lines: list[Helpline], language: str) -> list[Helpline]:
+    speaks = [h for h in lines if any(lang.split("-")[0] == language for lang in h.languages)]
+    return speaks + [h for h in lines if h not in speaks]
 
 
 def all_emergency_numbers() -> tuple[EmergencyNumber, ...]:
@@ -126,6 +166,11 @@ def all_emergency_numbers() -> tuple[EmergencyNumber, ...]:
 @cache
 def _reviewed() -> dict[str, Any]:
     return read_toml(_REVIEWED)
+
+
+@cache
+def _labels() -> dict[str, Any]:
+    return read_toml(_LABELS)
 
 
 @cache
@@ -164,24 +209,39 @@ def _from_record(r: dict[str, Any], shown: dict[str, Any], path: str) -> Helplin
     )
 
 
+def _reviewed_line(r: dict[str, Any], country: str) -> Helpline:
+    return Helpline(
+        id=str(require(r, "id", _REVIEWED)),
+        name=str(require(r, "name", _REVIEWED)),
+        country=country,
+        number=r.get("number"),
+        text=r.get("text"),
+        url=r.get("url"),
+        languages=tuple(r.get("languages", [])),
+        hours=str(r.get("hours", "")),
+        source=str(require(r, "source", _REVIEWED)),
+        verified=str(require(r, "verified", _REVIEWED)),
+        kinds=tuple(str(k) for k in r.get("kinds", [])),
+    )
+
+
+@cache
+def _specific() -> dict[str, tuple[Helpline, ...]]:
+    out: dict[str, list[Helpline]] = {}
+    for r in _reviewed().get("specific", []):
+        line = _reviewed_line(r, str(require(r, "country", _REVIEWED)).upper())
+        unknown = set(line.kinds) - KINDS
+        if not line.kinds or unknown:
+            raise DataFileError(
+                f"safety/{_REVIEWED}: [[specific]] {line.id} needs kinds from {sorted(KINDS)}"
+            )
+        out.setdefault(line.country, []).append(line)
+    return {cc: tuple(lines) for cc, lines in out.items()}
+
+
 @cache
 def _international() -> tuple[Helpline, ...]:
-    out = []
-    for r in require(_reviewed(), "international", _REVIEWED):
-        out.append(
-            Helpline(
-                id=str(require(r, "id", _REVIEWED)),
-                name=str(require(r, "name", _REVIEWED)),
-                country="INT",
-                number=r.get("number"),
-                text=r.get("text"),
-                url=r.get("url"),
-                languages=tuple(r.get("languages", [])),
-                hours=str(r.get("hours", "")),
-                source=str(require(r, "source", _REVIEWED)),
-                verified=str(require(r, "verified", _REVIEWED)),
-            )
-        )
+    out = [_reviewed_line(r, "INT") for r in require(_reviewed(), "international", _REVIEWED)]
     if not out:
         raise DataFileError(f"safety/{_REVIEWED}: needs at least one [[international]] record")
     return tuple(out)

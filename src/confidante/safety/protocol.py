@@ -29,6 +29,7 @@ CRISIS_KINDS = (
     RiskKind.HARMED_BY_OTHERS,
     RiskKind.HARMING_OTHERS,
     RiskKind.MEDICAL_EMERGENCY,
+    RiskKind.EATING_DISORDER,
     RiskKind.THIRD_PARTY,
 )
 
@@ -96,18 +97,21 @@ def render_line(helpline: Helpline, texts: Texts) -> str:
     return texts.line.format(name=helpline.name, contact=helpline.contact())
 
 
-def renderer(locale: str, texts: Texts) -> Callable[[str], str]:
-    """Fill {helpline}, {helplines} and {emergency} for a locale."""
+def renderer(locale: str, texts: Texts, kind: RiskKind | None = None) -> Callable[[str], str]:
+    """Fill {helpline}, {helplines} and {emergency} for a locale; {helpline} is the line that
+    fits the kind of danger (an abuse line for harm from others) where the data has one."""
     lines = helplines_for(locale)
+    first = helplines_for(locale, kind.value if kind is not None else None)[0]
     values = {
-        "helpline": render_line(lines[0], texts),
+        "helpline": render_line(first, texts),
         "helplines": "; ".join(render_line(h, texts) for h in lines),
         "emergency": emergency_for(locale).number,
     }
     return lambda s: _PLACEHOLDER.sub(lambda m: values[m.group(1)], s)
 
 
-def _variants(entries: Any, where: str) -> tuple[Variant, ...]:
+def variants(entries: Any, where: str) -> tuple[Variant, ...]:
+    """Variants from a data file: a list of ``{ say = [...] }`` tables or of sentence lists."""
     out: list[Variant] = []
     for e in entries:
         say = e["say"] if isinstance(e, dict) else e
@@ -127,9 +131,9 @@ def _load() -> Texts:
         table = require(protocol, level.value, "data/protocol.toml")
         for kind in CRISIS_KINDS:
             where = f"data/protocol.toml [{level.value}.{kind.value}]"
-            crisis[(level, kind)] = _variants(require(table, kind.value, where), where)
+            crisis[(level, kind)] = variants(require(table, kind.value, where), where)
     render = require(protocol, "render", "data/protocol.toml")
-    closing = _variants([require(protocol, "closing", "data/protocol.toml")], "closing")[0]
+    closing = variants([require(protocol, "closing", "data/protocol.toml")], "closing")[0]
 
     bounds = read_toml("data/boundaries.toml")
     order = tuple(str(b) for b in require(bounds, "order", "data/boundaries.toml"))
@@ -143,11 +147,11 @@ def _load() -> Texts:
             msg = f"safety/data/boundaries.toml [{bid}]: bad patterns ({ex})"
             raise DataFileError(msg) from None
         if "replies" in section:
-            replies[bid] = _variants(section["replies"], f"data/boundaries.toml [{bid}]")
+            replies[bid] = variants(section["replies"], f"data/boundaries.toml [{bid}]")
 
     disclosure_data = read_toml("data/disclosure.toml")
     disclosure = {
-        which: _variants(require(disclosure_data, which, "data/disclosure.toml"), which)
+        which: variants(require(disclosure_data, which, "data/disclosure.toml"), which)
         for which in ("opening", "asked", "reminder")
     }
     return Texts(

@@ -8,6 +8,7 @@ action pickles by name: the same action runs in this process (``Desk``) or in an
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Sequence
 
@@ -107,12 +108,5 @@ def replay(
     except InputError as err:
         raise input_problem(err) from None
     if first_turn:
-        return Reply(
-            text=f"{disclosed.text}\n\n{reply.text}",
-            move=reply.move,
-            risk=reply.risk,
-            kind=reply.kind,
-            reasons=reply.reasons,
-            cue=reply.cue,
-        )
+        return dataclasses.replace(reply, text=f"{disclosed.text}\n\n{reply.text}")
     return reply

@@ -82,9 +82,9 @@ class Metrics:
             self.sessions_ended.labels(how=how)
 
     def replied(self, reply: Reply) -> None:
-        """Count one reply by its move, and a crisis referral by its level."""
+        """Count one reply by its move, and a crisis referral (an episode opened) by its level."""
         self._moves[Move(reply.move)].inc()
-        if reply.move is Move.CRISIS:
+        if reply.move is Move.CRISIS and reply.referral:
             self.referrals.labels(level=RiskLevel(reply.risk).value).inc()
             assessment = Assessment(RiskLevel(reply.risk), RiskKind(reply.kind))
             self.daily_referrals.record(assessment, _today())

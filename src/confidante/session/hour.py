@@ -146,12 +146,17 @@ class Session:
             self.state.phase = Phase.LISTENING
         assessment = self._guard.assess(said_text, self.state)
         self._note_risk(assessment)
+        crisis = self._guard.crisis_turn(said_text, assessment, self.state, self._rng)
+        self.state.crisis = crisis.episode
         understanding = self._understander.understand(said_text, self.state)
-        plan = self._plan(said_text, assessment, understanding)
+        if crisis.reply is not None:
+            plan = Plan(Move.CRISIS, fixed=crisis.reply, reasons=assessment.reasons)
+        else:
+            plan = self._plan(said_text, assessment, understanding)
         reply_text = self._speak(plan)
         reply_text, reminded = self._with_reminder(reply_text, now)
         cue = False
-        if not assessment.is_crisis and plan.move is not Move.DISCLOSURE and not reminded:
+        if plan.move not in (Move.CRISIS, Move.DISCLOSURE) and not reminded:
             cue_text = self._cue_text()
             if cue_text:
                 reply_text = f"{reply_text} {cue_text}"
@@ -173,6 +178,7 @@ class Session:
             kind=assessment.kind,
             reasons=plan.reasons,
             cue=cue,
+            referral=crisis.opened,
         )
 
     def due_cue(self) -> Reply | None:
@@ -225,7 +231,7 @@ class Session:
         comment = relief_comment(self.state.relief_before, self.state.relief_after)
         if comment:
             parts.insert(0, comment)
-        if self.state.in_crisis:
+        if self.state.had_crisis:
             parts.append(self._guard.closing_resources(self.state.locale))
         reply = Reply(text=" ".join(parts), move=Move.CLOSE, risk=self.state.highest_risk)
         self._forget()
@@ -239,11 +245,8 @@ class Session:
     # -- inside ----------------------------------------------------------------------------
 
     def _plan(self, text: str, assessment: Assessment, understanding: Understanding) -> Plan:
-        """Safety first, then boundaries, then the listening policy."""
+        """Boundaries first, then the listening policy (a crisis was answered before this)."""
         used = self.state.used_sentences
-        if assessment.is_crisis:
-            fixed = self._guard.crisis_reply(assessment, self.state.locale, self._rng, used)
-            return Plan(Move.CRISIS, fixed=fixed, reasons=assessment.reasons)
         boundary = self._guard.boundary(text)
         if boundary == "ai_question":
             return Plan(Move.DISCLOSURE, fixed=self._guard.disclosure("asked", self._rng),

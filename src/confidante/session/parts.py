@@ -7,6 +7,7 @@ from typing import Protocol
 
 from confidante.conversation import Assessment, SessionState, Understanding
 from confidante.listening.plan import Plan
+from confidante.safety.crisis import CrisisTurn
 
 
 class UnderstanderLike(Protocol):
@@ -56,6 +57,12 @@ class GuardLike(Protocol):
         self, assessment: Assessment, locale: str, rng: random.Random, used: set[str]
     ) -> str:
         """The protocol's reply to a crisis."""
+        ...
+
+    def crisis_turn(
+        self, text: str, assessment: Assessment, state: SessionState, rng: random.Random
+    ) -> CrisisTurn:
+        """The protocol's reply while a crisis episode is open (or opens), and the episode."""
         ...
 
     def boundary_reply(self, boundary_id: str, rng: random.Random, used: set[str]) -> str:

@@ -1,0 +1,255 @@
+"""The crisis conversation: staying with a person, turn by turn, until they are safe.
+
+A crisis is a state of the session (``SessionState.crisis``), not a flag on one message. The
+first crisis message opens an episode with the protocol's first reply (``protocol.toml``). Every
+later message in the episode is answered here, from reviewed text in ``data/crisis.toml``:
+
+1. what the person just said is answered first: refusing help (no pushing; the text option),
+   a minimal reply ("ok"), both wanting to die and to live, a question, means or a time;
+2. then the protocol's next step for the kind of danger, each taken once: ask directly, ask
+   about the means and whether they can be put away, ask about a plan and a time, offer human
+   help (and the emergency number when it is happening now), and stay.
+
+"I'm safe" is thanked and checked once; a confirmation hands the reply back to ordinary
+listening, still watchful: a new sign of danger within ``CALM_TURNS`` turns reopens the episode,
+and the episode closes only after that many calm turns. Nothing here holds message text.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+from confidante.conversation import Assessment, CrisisEpisode, RiskKind, RiskLevel
+from confidante.errors import DataFileError
+from confidante.safety.datafiles import read_toml, require
+from confidante.safety.protocol import CRISIS_KINDS, Variant, pick, variants
+
+#: Calm turns after a confirmed "I'm safe" before the episode is closed.
+CALM_TURNS = 3
+SIGNALS = ("unsafe", "refuse_help", "ambivalent", "safe", "minimal", "question")
+_WHERE = "data/crisis.toml"
+# The step the protocol's first reply already took, by kind and level.
+_FIRST_STEPS = {
+    RiskKind.SUICIDE_SELF_HARM: ("ask_direct",),
+    RiskKind.EATING_DISORDER: (),
+    RiskKind.HARMED_BY_OTHERS: ("ask_safe",),
+    RiskKind.HARMING_OTHERS: ("ask_direct",),
+    RiskKind.MEDICAL_EMERGENCY: ("call_now",),
+    RiskKind.THIRD_PARTY: ("ask_safe",),
+}
+_AFFIRM = re.compile(r"^(yes|yeah|yea|yep|ya|i am|i do|i have|i did|i think so|sort of|kind of"
+                     r"|kinda|a bit|a little|maybe|probably|i will|i'?ll try|definitely|sure)\b")
+_DENY = re.compile(r"^(no|nope|nah|not really|i'?m not|i don'?t|i haven'?t|never|i won'?t)\b")
+
+
+@dataclass(frozen=True)
+class CrisisScript:
+    """The loaded crisis conversation: signals, answers and steps; immutable, shared."""
+
+    signals: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]
+    answers: dict[str, tuple[Variant, ...]]
+    order: dict[RiskKind, tuple[str, ...]]
+    steps: dict[tuple[RiskKind, str], tuple[Variant, ...]]
+
+    @classmethod
+    def load(cls) -> CrisisScript:
+        """The packaged script, parsed once per process."""
+        return _load()
+
+    def signal(self, spelled: str) -> str | None:
+        """How the person answered, as one of ``SIGNALS``, or None for anything else."""
+        text = spelled.strip().lower()
+        for name, patterns in self.signals:
+            if any(p.search(text) for p in patterns):
+                return name
+        return None
+
+
+@dataclass(frozen=True)
+class CrisisTurn:
+    """What the protocol says now (None: ordinary listening) and the episode after it."""
+
+    reply: str | None
+    episode: CrisisEpisode | None
+    opened: bool = False  # this turn opened (or reopened) an episode: one referral
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What the protocol needs to know about one message (no text)."""
+
+    spelled: str  # the lexicon's spelled-out text, only to match signals; never stored
+    fresh: bool  # the message itself carries risk, not only the session's context
+    means: bool  # it speaks of means
+    time: bool  # it names a time ("tonight")
+
+
+class CrisisTalk:
+    """Decides each reply of an open crisis episode."""
+
+    def __init__(
+        self,
+        script: CrisisScript,
+        first_reply: Callable[[Assessment, random.Random, set[str]], str],
+        render: Callable[[str], str],
+    ) -> None:
+        """``first_reply`` says the protocol's opening reply; ``render`` fills placeholders."""
+        self.script = script
+        self._first = first_reply
+        self._render = render
+
+    def turn(
+        self,
+        heard: Heard,
+        assessment: Assessment,
+        episode: CrisisEpisode | None,
+        rng: random.Random,
+        used: set[str],
+    ) -> CrisisTurn:
+        """The protocol's part in this turn."""
+        if episode is None:
+            if not assessment.is_crisis:
+                return CrisisTurn(None, None)
+            return CrisisTurn(self._open(heard, assessment, rng, used), self._episode(
+                heard, assessment), opened=True)
+        episode.turns += 1
+        signal = self.script.signal(heard.spelled)
+        if episode.safe_confirmed:
+            return self._watch(heard, assessment, episode, signal, rng, used)
+        if episode.safe_said:
+            return self._after_check(heard, assessment, episode, signal, rng, used)
+        return CrisisTurn(self._in_crisis(heard, assessment, episode, signal, rng, used), episode)
+
+    # -- the parts of an episode -----------------------------------------------------------
+
+    def _open(self, heard: Heard, a: Assessment, rng: random.Random, used: set[str]) -> str:
+        return self._first(a, rng, used)
+
+    @staticmethod
+    def _episode(heard: Heard, a: Assessment) -> CrisisEpisode:
+        kind = a.kind if a.kind in CRISIS_KINDS else RiskKind.SUICIDE_SELF_HARM
+        steps = list(_FIRST_STEPS[kind])
+        if a.level is RiskLevel.IMMINENT:
+            steps.append("offer_help")  # the emergency reply gave the number and the line
+        return CrisisEpisode(kind=kind, level=a.level, steps=steps, means=heard.means)
+
+    def _watch(
+        self, heard: Heard, a: Assessment, ep: CrisisEpisode, signal: str | None,
+        rng: random.Random, used: set[str],
+    ) -> CrisisTurn:
+        """Listening again after "I'm safe"; a new sign of danger reopens the episode."""
+        if (heard.fresh and a.is_crisis) or signal == "unsafe":
+            ep.safe_said = ep.safe_confirmed = False
+            ep.calm_turns = 0
+            return CrisisTurn(self._reopen(heard, a, ep, rng, used), ep, opened=True)
+        ep.calm_turns += 1
+        return CrisisTurn(None, None if ep.calm_turns >= CALM_TURNS else ep)
+
+    def _after_check(
+        self, heard: Heard, a: Assessment, ep: CrisisEpisode, signal: str | None,
+        rng: random.Random, used: set[str],
+    ) -> CrisisTurn:
+        """The answer to "will you stay safe?": a yes (or moving on calmly) is a confirmation."""
+        text = heard.spelled.strip().lower()
+        unsure = signal in ("unsafe", "ambivalent") or _DENY.match(text) is not None
+        unsure = unsure or text.rstrip(".!? ") in ("idk", "i dont know", "i don't know",
+                                                   "not sure", "maybe", "i guess", "dunno")
+        if (heard.fresh and a.is_crisis) or unsure:
+            ep.safe_said = False
+            return CrisisTurn(self._reopen(heard, a, ep, rng, used), ep)
+        ep.safe_confirmed = True
+        return CrisisTurn(pick(self.script.answers["safe_confirmed"], rng, used, self._render), ep)
+
+    def _reopen(
+        self, heard: Heard, a: Assessment, ep: CrisisEpisode, rng: random.Random, used: set[str]
+    ) -> str:
+        lead = pick(self.script.answers["unsafe"], rng, used, self._render)
+        return f"{lead} {self._in_crisis(heard, a, ep, None, rng, used)}"
+
+    def _in_crisis(
+        self, heard: Heard, a: Assessment, ep: CrisisEpisode, signal: str | None,
+        rng: random.Random, used: set[str],
+    ) -> str:
+        """Answer what was said, then take the next step."""
+        last = ep.steps[-1] if ep.steps else ""
+        text = heard.spelled.strip().lower()
+        if heard.fresh and a.is_crisis and a.kind in CRISIS_KINDS and a.kind is not ep.kind:
+            ep.kind = a.kind  # the danger changed ("he hit me" -> "I want to die")
+        if signal == "safe" and not (heard.fresh and a.is_crisis):
+            ep.safe_said = True
+            return pick(self.script.answers["safe"], rng, used, self._render)
+        if heard.means or (last in ("ask_means",) and _AFFIRM.match(text)):
+            ep.means = True
+        # A time, once means or a fresh danger are known, is now: "tonight" after "the pills".
+        timed = heard.time and (ep.means or heard.fresh or ep.level is RiskLevel.IMMINENT)
+        now = timed or (a.level is RiskLevel.IMMINENT and heard.fresh)
+        if now and (ep.level is not RiskLevel.IMMINENT or timed):
+            ep.level = RiskLevel.IMMINENT
+            return self._first(Assessment(RiskLevel.IMMINENT, ep.kind, a.reasons), rng, used)
+        answer = self._answer(signal, heard, text, last)
+        parts = [pick(self.script.answers[answer], rng, used, self._render)]
+        if answer in ("refuse_help", "ambivalent"):
+            # These answers end with their own question; the next step waits a turn.
+            if answer == "refuse_help" and "offer_help" not in ep.steps:
+                ep.steps.append("offer_help")  # it offered the text option already
+            return " ".join(parts)
+        step = self._next_step(ep)
+        if step != "stay":
+            ep.steps.append(step)
+        parts.append(pick(self.script.steps[(ep.kind, step)], rng, used, self._render))
+        if ep.level is RiskLevel.IMMINENT and step in ("offer_help", "stay"):
+            parts.append(pick(self.script.answers["emergency"], rng, used, self._render))
+        return " ".join(parts)
+
+    def _answer(self, signal: str | None, heard: Heard, text: str, last: str) -> str:
+        if signal in ("refuse_help", "ambivalent", "minimal", "question", "unsafe"):
+            if signal == "minimal" and (_AFFIRM.match(text) or _DENY.match(text)) and last:
+                return "affirm" if _AFFIRM.match(text) else "deny"
+            return signal
+        if heard.means:
+            return "means"
+        if _AFFIRM.match(text):
+            return "affirm"
+        if _DENY.match(text):
+            return "deny"
+        return "other"
+
+    def _next_step(self, ep: CrisisEpisode) -> str:
+        for step in self.script.order[ep.kind]:
+            if step in ep.steps:
+                continue
+            if (step == "means_away" and not ep.means) or (step == "ask_means" and ep.means):
+                continue
+            return step
+        return "stay"
+
+
+@cache
+def _load() -> CrisisScript:
+    data = read_toml(_WHERE)
+    raw = require(data, "signals", _WHERE)
+    signals = []
+    for name in SIGNALS:
+        try:
+            signals.append((name, tuple(re.compile(p) for p in require(raw, name, _WHERE))))
+        except re.error as ex:
+            raise DataFileError(f"safety/{_WHERE} [signals.{name}]: bad pattern ({ex})") from None
+    answers_raw = require(data, "answers", _WHERE)
+    answers = {k: variants(v, f"{_WHERE} [answers.{k}]") for k, v in answers_raw.items()}
+    for needed in (*SIGNALS, "means", "affirm", "deny", "other", "safe_confirmed", "emergency"):
+        require(answers, needed, f"{_WHERE} [answers]")
+    order: dict[RiskKind, tuple[str, ...]] = {}
+    steps: dict[tuple[RiskKind, str], tuple[Variant, ...]] = {}
+    for kind in CRISIS_KINDS:
+        order[kind] = tuple(require(require(data, "order", _WHERE), kind.value, _WHERE))
+        table = require(require(data, "steps", _WHERE), kind.value, f"{_WHERE} [steps]")
+        for step in order[kind]:
+            where = f"{_WHERE} [steps.{kind.value}.{step}]"
+            steps[(kind, step)] = variants(require(table, step, where), where)
+        if "stay" not in order[kind]:
+            raise DataFileError(f"safety/{_WHERE} [order.{kind.value}]: must end with stay")
+    return CrisisScript(tuple(signals), answers, order, steps)
