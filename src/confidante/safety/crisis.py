@@ -41,6 +41,7 @@ _FIRST_STEPS = {
     RiskKind.MEDICAL_EMERGENCY: ("call_now",),
     RiskKind.THIRD_PARTY: ("ask_safe",),
 }
+_TIMED = (RiskKind.HARMED_BY_OTHERS, RiskKind.HARMING_OTHERS, RiskKind.THIRD_PARTY)
 _AFFIRM = re.compile(r"^(yes|yeah|yea|yep|ya|i am|i do|i have|i did|i think so|sort of|kind of"
                      r"|kinda|a bit|a little|maybe|probably|i will|i'?ll try|definitely|sure)\b")
 _DENY = re.compile(r"^(no|nope|nah|not really|i'?m not|i don'?t|i haven'?t|never|i won'?t)\b")
@@ -185,7 +186,10 @@ class CrisisTalk:
         if heard.means or (last in ("ask_means",) and _AFFIRM.match(text)):
             ep.means = True
         # A time, once means or a fresh danger are known, is now: "tonight" after "the pills".
-        timed = heard.time and (ep.means or heard.fresh or ep.level is RiskLevel.IMMINENT)
+        # Harm by or to others, or to a friend, turns on a time by itself: "he's coming tonight".
+        timed = heard.time and (
+            ep.means or heard.fresh or ep.level is RiskLevel.IMMINENT or ep.kind in _TIMED
+        )
         now = timed or (a.level is RiskLevel.IMMINENT and heard.fresh)
         if now and (ep.level is not RiskLevel.IMMINENT or timed):
             ep.level = RiskLevel.IMMINENT

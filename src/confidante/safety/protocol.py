@@ -46,6 +46,8 @@ class Texts:
     boundary_patterns: dict[str, tuple[re.Pattern[str], ...]]
     boundary_replies: dict[str, tuple[Variant, ...]]
     disclosure: dict[str, tuple[Variant, ...]]
+    foreign_help: str  # after the language notice: the locale's help
+    foreign_again: str  # a later message in another language: listening, without a reflection
 
     @classmethod
     def load(cls) -> Texts:
@@ -163,4 +165,7 @@ def _load() -> Texts:
         boundary_patterns=patterns,
         boundary_replies=replies,
         disclosure=disclosure,
+        foreign_help=str(require(require(protocol, "language", "data/protocol.toml"), "help",
+                                 "data/protocol.toml [language]")),
+        foreign_again=str(require(protocol["language"], "again", "data/protocol.toml [language]")),
     )

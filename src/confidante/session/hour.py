@@ -30,10 +30,10 @@ from confidante.conversation import (
     normalise_sentence,
     sentences,
 )
-from confidante.errors import SessionEndedError
+from confidante.errors import InputError, SessionEndedError
 from confidante.listening.plan import Plan
 from confidante.session.clock import Clock
-from confidante.session.message import check_message
+from confidante.session.message import check_message, clip_for_assessment
 from confidante.session.parts import GuardLike, PolicyLike, UnderstanderLike
 from confidante.session.prompts import prompt
 from confidante.session.relief import relief_comment
@@ -140,17 +140,26 @@ class Session:
     def respond(self, text: str) -> Reply:
         """Answer one message; raises ``InputError`` for a message it cannot take."""
         self._require_open()
-        said_text = check_message(text, self._max_chars)
+        said_text, assessment = self._take(text)
         now = self._clock.now()
         if self.state.phase == Phase.OPENING:
             self.state.phase = Phase.LISTENING
-        assessment = self._guard.assess(said_text, self.state)
         self._note_risk(assessment)
         crisis = self._guard.crisis_turn(said_text, assessment, self.state, self._rng)
         self.state.crisis = crisis.episode
+        language = self._guard.language(said_text)
         understanding = self._understander.understand(said_text, self.state)
         if crisis.reply is not None:
-            plan = Plan(Move.CRISIS, fixed=crisis.reply, reasons=assessment.reasons)
+            fixed = crisis.reply
+            if language != "en" and crisis.opened:
+                fixed = f"{self._guard.language_reply(language, self.state.locale, set())} {fixed}"
+            plan = Plan(Move.CRISIS, fixed=fixed, reasons=assessment.reasons)
+        elif language != "en":
+            # Never mirror words the listener may misread: the notice once, then plain presence.
+            reply = self._guard.language_reply(
+                language, self.state.locale, self.state.used_sentences
+            )
+            plan = Plan(Move.BOUNDARY, fixed=reply, reasons=(f"language.{language}",))
         else:
             plan = self._plan(said_text, assessment, understanding)
         reply_text = self._speak(plan)
@@ -180,6 +189,25 @@ class Session:
             cue=cue,
             referral=crisis.opened,
         )
+
+    def _take(self, text: str) -> tuple[str, Assessment]:
+        """The message as the session keeps it, and its assessment.
+
+        A message is read for safety before it is ever refused: one too long or with stray
+        control codes that speaks of a crisis (or comes during one) is answered, cut to the
+        limit; any other is refused with what to do next.
+        """
+        try:
+            said = check_message(text, self._max_chars)
+        except InputError:
+            readable = clip_for_assessment(text, self._max_chars)
+            if not readable:
+                raise
+            assessment = self._guard.assess(readable, self.state)
+            if not (assessment.is_crisis or self.state.in_crisis):
+                raise
+            return _cut(readable, self._max_chars), assessment
+        return said, self._guard.assess(said, self.state)
 
     def due_cue(self) -> Reply | None:
         """A time cue that is due now, for front ends that tick while the person is quiet."""
@@ -313,6 +341,15 @@ def _join(words: list[str]) -> str:
     if len(words) <= 1:
         return "".join(words)
     return f"{', '.join(words[:-1])} {prompt('note.and')} {words[-1]}"
+
+
+def _cut(text: str, limit: int) -> str:
+    """Text cut to ``limit`` characters, at a space where there is one near the end."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    space = head.rfind(" ", max(0, limit - 200))
+    return head[:space] if space > 0 else head
 
 
 def _checked_score(score: int | None) -> int | None:

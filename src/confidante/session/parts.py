@@ -65,6 +65,14 @@ class GuardLike(Protocol):
         """The protocol's reply while a crisis episode is open (or opens), and the episode."""
         ...
 
+    def language(self, text: str) -> str:
+        """The message's language (ISO 639-1); "en" unless another one is clear."""
+        ...
+
+    def language_reply(self, language: str, locale: str, used: set[str]) -> str:
+        """The notice for a message not in English (once), with the locale's help."""
+        ...
+
     def boundary_reply(self, boundary_id: str, rng: random.Random, used: set[str]) -> str:
         """An honest, kind boundary reply."""
         ...

@@ -1,0 +1,124 @@
+"""The crisis reader: a small fine-tuned sentence encoder that reads meaning, not keywords.
+
+The lexicon (``lexicon.py``) is the fast, high-precision first stage; it only knows the wordings
+it was written for. The reader is all-MiniLM-L6-v2 fine-tuned by ``scripts/train_crisis.py`` on
+paraphrase families with hard negatives (see ``models/CRISIS_MODEL_CARD.md``), exported to int8
+ONNX. It runs with onnxruntime and tokenizers only: no torch and no download at run time.
+
+It reads the message together with the person's previous message, so "tonight" after "the pills
+are in front of me" reads as what it is. It gives a crisis probability, the likeliest kind of
+danger and the probability that the danger is happening now. A message longer than the encoder's
+window is read in overlapping windows and the most worrying one counts.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+from confidante.conversation import RiskKind
+from confidante.errors import DataFileError
+from confidante.safety.datafiles import resource
+
+_ONNX = "models/crisis.onnx"
+_TOKENIZER = "models/crisis_tokenizer.json"
+_META = "models/crisis.json"
+#: Windows read at most for one long message (a 4,000-character message needs about 8).
+MAX_WINDOWS = 8
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the reader made of one message (numbers only, never text)."""
+
+    crisis: float  # probability that the message is a crisis the protocol must take over
+    kind: RiskKind  # the likeliest kind of danger, if it is one
+    now: float  # probability that the danger is happening now
+
+
+class CrisisReader:
+    """A loaded reader; thread-safe, shared by every session of the process."""
+
+    def __init__(self, session: Any, tokenizer: Any, meta: dict[str, Any]) -> None:
+        """Build from loaded parts; most code wants :meth:`load`."""
+        self._session = session
+        self._tok = tokenizer
+        self.name = str(meta["name"])
+        self.kinds = tuple(RiskKind(k) for k in meta["kinds"])
+        self.max_tokens = int(meta["max_tokens"])
+        thresholds = meta["thresholds"]
+        self.elevated = float(thresholds["elevated"])  # crisis probability for elevated
+        self.low = float(thresholds["low"])  # worth a watchful "low"
+        self.now_threshold = float(thresholds["now"])  # now-probability for imminent
+
+    @classmethod
+    def load(cls) -> CrisisReader | None:
+        """The packaged reader, or None when its files are not installed."""
+        return _load()
+
+    def read(self, text: str, context: str = "") -> Reading:
+        """Read one message, with the person's previous message as context."""
+        windows = self._windows(text, context)
+        best_crisis, best_kind, best_now = 0.0, RiskKind.NONE, 0.0
+        for ids, types in windows:
+            kinds, now = self._run(ids, types)
+            crisis = 1.0 - float(kinds[0])
+            if crisis > best_crisis:
+                best_crisis = crisis
+                best_kind = self.kinds[1 + int(np.argmax(kinds[1:]))]
+                best_now = float(now)
+        return Reading(best_crisis, best_kind, best_now)
+
+    def _windows(self, text: str, context: str) -> list[tuple[list[int], list[int]]]:
+        enc = self._tok.encode(text, context) if context else self._tok.encode(text)
+        if len(enc.ids) < self.max_tokens or not enc.overflowing:
+            return [(enc.ids, enc.type_ids)]
+        # Too long for one window: read the message alone in overlapping windows.
+        alone = self._tok.encode(text)
+        parts = [alone, *alone.overflowing][:MAX_WINDOWS]
+        return [(p.ids, p.type_ids) for p in parts]
+
+    def _run(self, ids: list[int], types: list[int]) -> tuple[Any, Any]:
+        feed = {
+            "input_ids": np.asarray([ids], dtype=np.int64),
+            "attention_mask": np.ones((1, len(ids)), dtype=np.int64),
+            "token_type_ids": np.asarray([types], dtype=np.int64),
+        }
+        kinds, now = self._session.run(None, feed)
+        return kinds[0], now[0]
+
+
+_lock = threading.Lock()
+
+
+@cache
+def _load() -> CrisisReader | None:
+    with _lock:
+        try:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+        except ImportError:  # pragma: no cover - both are required dependencies
+            return None
+        onnx = resource(_ONNX)
+        if not onnx.is_file():
+            return None
+        try:
+            meta = json.loads(resource(_META).read_text(encoding="utf-8"))
+            tok = Tokenizer.from_str(resource(_TOKENIZER).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as ex:
+            raise DataFileError(f"safety/{_META} or {_TOKENIZER}: {ex}; reinstall") from None
+        tok.no_padding()
+        tok.enable_truncation(int(meta["max_tokens"]), stride=32)
+        options = ort.SessionOptions()
+        # One thread per read: the server runs many sessions at once, and two cores are shared.
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        session = ort.InferenceSession(
+            onnx.read_bytes(), options, providers=["CPUExecutionProvider"]
+        )
+        return CrisisReader(session, tok, meta)

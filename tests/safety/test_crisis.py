@@ -1,0 +1,167 @@
+"""The crisis conversation: once a crisis is said, the protocol stays until the person is safe."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from confidante import Listener, ManualClock, Move, RiskKind, RiskLevel, Session
+from confidante.conversation import CrisisEpisode, SessionState
+from confidante.safety.crisis import CALM_TURNS, SIGNALS, CrisisScript
+
+ORDINARY = (
+    Move.REFLECT_CONTENT, Move.REFLECT_FEELING, Move.ENCOURAGE, Move.VALIDATE,
+    Move.OPEN_QUESTION, Move.SUMMARIZE, Move.HELPFUL_COMMENT, Move.TIME_CUE,
+)  # fmt: skip
+
+
+def session(listener: Listener, seed: int = 3, locale: str = "en_GB") -> Session:
+    s = listener.session(clock=ManualClock(), rng=random.Random(seed), locale=locale)
+    s.open()
+    return s
+
+
+def test_plans_after_a_disclosure_are_never_ordinary_listening(listener: Listener) -> None:
+    s = session(listener)
+    first = s.respond("I have the pills in front of me")
+    assert first.move is Move.CRISIS and first.risk is RiskLevel.IMMINENT and first.referral
+    tonight = s.respond("I'm going to take them tonight")
+    assert tonight.move is Move.CRISIS
+    assert tonight.text.startswith("Please") and "999" in tonight.text.split(".")[0]
+    nobody = s.respond("I don't want to call anyone")
+    assert nobody.move is Move.CRISIS and not nobody.referral
+    assert "don't" in nobody.text or "won't" in nobody.text  # no pushing
+    assert "116 123" in nobody.text or "text" in nobody.text  # the line is still offered
+
+
+@pytest.mark.parametrize("minimal", ["ok", "idk", "whatever", "...", "k", "I guess"])
+def test_a_minimal_reply_in_a_crisis_is_a_crisis_turn(listener: Listener, minimal: str) -> None:
+    s = session(listener)
+    s.respond("I keep thinking about killing myself")
+    reply = s.respond(minimal)
+    assert reply.move is Move.CRISIS
+    assert not any(p in reply.text for p in ("Tell me more", "Go on", "I'd like to understand"))
+
+
+def test_the_steps_move_on_and_never_repeat(listener: Listener) -> None:
+    s = session(listener, seed=5)
+    s.respond("I want to die")
+    replies = [s.respond(m) for m in ("yes", "yes I have pills", "maybe on friday", "no", "ok")]
+    assert all(r.move is Move.CRISIS for r in replies)
+    text = " ".join(r.text for r in replies).lower()
+    assert "out of reach" in text or "move it away" in text  # the means, put away
+    assert "friday" not in text  # never says the person's words back in a crisis
+    said = [r.text for r in replies]
+    assert len(set(said)) == len(said)
+    episode = s.state.crisis
+    assert episode is not None and episode.means
+    assert {"ask_direct", "means_away"} <= set(episode.steps)
+
+
+def test_a_time_after_means_is_imminent(listener: Listener) -> None:
+    s = session(listener)
+    s.respond("I've been saving up my tablets")
+    reply = s.respond("tonight")
+    assert reply.move is Move.CRISIS
+    assert "999" in reply.text.split(".")[0]
+    assert s.state.crisis is not None and s.state.crisis.level is RiskLevel.IMMINENT
+
+
+def test_safe_again_is_thanked_checked_once_then_listening(listener: Listener) -> None:
+    s = session(listener)
+    s.respond("I don't want to be alive anymore")
+    safe = s.respond("I'm safe, I just needed to say it")
+    assert safe.move is Move.CRISIS and "?" in safe.text  # checked once
+    confirmed = s.respond("yes, I'll be okay tonight")
+    assert confirmed.move is Move.CRISIS and s.state.crisis is not None
+    calm = [s.respond(m) for m in ("work has been rough", "my boss yells", "anyway, the cat")]
+    assert all(r.move in ORDINARY for r in calm)
+    assert s.state.crisis is None  # the episode closed after the calm turns
+    s.summary()
+    s.set_relief_after(None)
+    assert "116 123" in s.close().text  # resources still offered at the close
+
+
+def test_danger_after_safe_reopens_the_episode(listener: Listener) -> None:
+    s = session(listener)
+    s.respond("I want to end it all")
+    s.respond("I'm okay now, the urge passed")
+    s.respond("yes")
+    assert s.state.crisis is not None and s.state.crisis.safe_confirmed
+    again = s.respond("actually I still have the rope in my room")
+    assert again.move is Move.CRISIS and again.referral
+    assert s.state.crisis is not None and not s.state.crisis.safe_confirmed
+
+
+def test_an_unsure_answer_to_the_check_keeps_the_crisis(listener: Listener) -> None:
+    s = session(listener)
+    s.respond("I want to kill myself")
+    s.respond("I'm safe for now")
+    unsure = s.respond("I don't know")
+    assert unsure.move is Move.CRISIS
+    assert s.state.crisis is not None and not s.state.crisis.safe_confirmed
+
+
+def test_abuse_escalating_gets_the_abuse_line_then_the_emergency_number(
+    listener: Listener,
+) -> None:
+    s = session(listener)
+    first = s.respond("my husband hits me when he drinks")
+    assert first.move is Move.CRISIS and first.kind is RiskKind.HARMED_BY_OTHERS
+    assert "0808 2000 247" in first.text  # the national domestic abuse line, not only Samaritans
+    now = s.respond("he's drunk now and he's coming up the stairs tonight")
+    assert now.move is Move.CRISIS and "999" in now.text
+
+
+def test_a_friends_goodbye_messages_support_the_helper(listener: Listener) -> None:
+    s = session(listener)
+    first = s.respond("my best friend texted me goodbye and said she wants to die")
+    assert first.move is Move.CRISIS and first.kind is RiskKind.THIRD_PARTY
+    follow = s.respond("she isn't answering her phone")
+    assert follow.move is Move.CRISIS
+
+
+def test_the_clock_never_closes_an_open_crisis(listener: Listener) -> None:
+    clock = ManualClock()
+    s = listener.session(clock=clock, rng=random.Random(1), minutes=30, locale="en_GB")
+    s.open()
+    s.respond("I want to die")
+    clock.advance(31 * 60)
+    assert s.time_up and not s.should_close
+    assert s.respond("ok").move is Move.CRISIS
+
+
+def test_an_episode_survives_sealing_the_state() -> None:
+    state = SessionState(minutes=60, locale="en_GB", started_at=0.0)
+    state.crisis = CrisisEpisode(RiskKind.HARMING_OTHERS, RiskLevel.IMMINENT, ["ask_direct"],
+                                 means=True, calm_turns=1, turns=4)
+    again = SessionState.from_dict(state.to_dict())
+    assert again.crisis == state.crisis
+
+
+def test_every_signal_and_step_has_reviewed_text() -> None:
+    script = CrisisScript.load()
+    assert {name for name, _ in script.signals} == set(SIGNALS)
+    for (kind, step), variants in script.steps.items():
+        assert variants, (kind, step)
+        assert script.order[kind][-1] == "stay"
+    assert CALM_TURNS >= 2
+
+
+@pytest.mark.parametrize(
+    ("text", "signal"),
+    [
+        ("I'm not safe", "unsafe"),
+        ("i dont want to call anyone", "refuse_help"),
+        ("no one can help me", "refuse_help"),
+        ("part of me wants to live", "ambivalent"),
+        ("I'm safe now", "safe"),
+        ("I won't do anything tonight", "safe"),
+        ("ok", "minimal"),
+        ("why do you even care?", "question"),
+        ("my sister is coming over", None),
+    ],
+)
+def test_signals(text: str, signal: str | None) -> None:
+    assert CrisisScript.load().signal(text) == signal
