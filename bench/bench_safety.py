@@ -1,4 +1,8 @@
-"""Time ``SafetyGuard.assess`` per message: p50 and p99 in milliseconds (target p99 < 2 ms).
+"""Time ``SafetyGuard.assess`` per message: p50 and p99 in milliseconds.
+
+Targets (issue 10): with the crisis reader, assess p50 <= 5 ms and p99 <= 40 ms on two cores,
+start-up <= 3 s. The same messages are also assessed without the reader in the same run, so the
+reader's cost is a ratio of one run, not a figure from another day.
 
 Usage: python bench/bench_safety.py [--data DIR] [-n 3000]
 
@@ -124,8 +128,19 @@ def main() -> None:
     words = np.array([len(t.split()) for t in texts])
     print(f"messages: {len(texts)} from {source}")
     print(f"words per message: p50 {np.median(words):.0f}, max {words.max()}")
-    print(f"load: {load_ms:.0f} ms (model: {guard.model.name if guard.model else 'none'})")
-    report("assess()", timed(texts, guard.assess))
+    reader = guard.reader
+    print(f"load: {load_ms:.0f} ms (post model: {guard.model.name if guard.model else 'none'},"
+          f" reader: {reader.name if reader else 'none'})")
+    with_reader = timed(texts, guard.assess)
+    report("assess()", with_reader)
+    guard.reader = None
+    without = timed(texts, guard.assess)
+    guard.reader = reader
+    report("assess() without the reader", without)
+    if reader is not None:
+        report("reader.read() alone", timed(texts, reader.read))
+        ratio = np.percentile(with_reader, 50) / np.percentile(without, 50)
+        print(f"reader cost: p50 x{ratio:.1f} of the guard without it")
     state = session(40)
     report("assess(state: 40 turns)", timed(texts, lambda t: guard.assess(t, state)))
     report("boundary()", timed(texts, guard.boundary))

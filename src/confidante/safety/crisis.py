@@ -87,6 +87,7 @@ class Heard:
     fresh: bool  # the message itself carries risk, not only the session's context
     means: bool  # it speaks of means
     time: bool  # it names a time ("tonight")
+    certain: bool = False  # a reviewed phrase (not only a model) found a crisis in it
 
 
 class CrisisTalk:
@@ -180,9 +181,18 @@ class CrisisTalk:
         text = heard.spelled.strip().lower()
         if heard.fresh and a.is_crisis and a.kind in CRISIS_KINDS and a.kind is not ep.kind:
             ep.kind = a.kind  # the danger changed ("he hit me" -> "I want to die")
-        if signal == "safe" and not (heard.fresh and a.is_crisis):
+        if signal == "safe" and not heard.certain:
+            # "I won't do anything, I just needed to say it" can sound like danger to a model;
+            # only a reviewed phrase of danger in the same message outranks it.
             ep.safe_said = True
             return pick(self.script.answers["safe"], rng, used, self._render)
+        if (
+            last == "ask_direct" and ep.turns == 1 and not heard.fresh
+            and ep.level is RiskLevel.ELEVATED and _DENY.match(text) and signal != "unsafe"
+        ):  # fmt: skip
+            # "No" to "are you thinking about ending your life?": the question was answered.
+            ep.safe_said = ep.safe_confirmed = True
+            return pick(self.script.answers["cleared"], rng, used, self._render)
         if heard.means or (last in ("ask_means",) and _AFFIRM.match(text)):
             ep.means = True
         # A time, once means or a fresh danger are known, is now: "tonight" after "the pills".
@@ -196,16 +206,21 @@ class CrisisTalk:
             return self._first(Assessment(RiskLevel.IMMINENT, ep.kind, a.reasons), rng, used)
         answer = self._answer(signal, heard, text, last)
         parts = [pick(self.script.answers[answer], rng, used, self._render)]
+        urgent = ep.level is RiskLevel.IMMINENT
         if answer in ("refuse_help", "ambivalent"):
             # These answers end with their own question; the next step waits a turn.
             if answer == "refuse_help" and "offer_help" not in ep.steps:
                 ep.steps.append("offer_help")  # it offered the text option already
+            if urgent:
+                parts.append(pick(self.script.answers["emergency"], rng, used, self._render))
             return " ".join(parts)
         step = self._next_step(ep)
         if step != "stay":
             ep.steps.append(step)
         parts.append(pick(self.script.steps[(ep.kind, step)], rng, used, self._render))
-        if ep.level is RiskLevel.IMMINENT and step in ("offer_help", "stay"):
+        if urgent and not any("{emergency}" in x for v in self.script.steps[(ep.kind, step)]
+                              for x in v):
+            # While the danger is happening now, every reply carries the emergency number.
             parts.append(pick(self.script.answers["emergency"], rng, used, self._render))
         return " ".join(parts)
 
@@ -244,7 +259,8 @@ def _load() -> CrisisScript:
             raise DataFileError(f"safety/{_WHERE} [signals.{name}]: bad pattern ({ex})") from None
     answers_raw = require(data, "answers", _WHERE)
     answers = {k: variants(v, f"{_WHERE} [answers.{k}]") for k, v in answers_raw.items()}
-    for needed in (*SIGNALS, "means", "affirm", "deny", "other", "safe_confirmed", "emergency"):
+    for needed in (*SIGNALS, "means", "affirm", "deny", "other", "safe_confirmed", "emergency",
+                   "cleared"):
         require(answers, needed, f"{_WHERE} [answers]")
     order: dict[RiskKind, tuple[str, ...]] = {}
     steps: dict[tuple[RiskKind, str], tuple[Variant, ...]] = {}

@@ -33,6 +33,7 @@ from confidante.safety.escalation import (
     despair,
     escalate,
 )
+from confidante.safety.helplines import locale_label
 from confidante.safety.language import (
     ENGLISH,
     crisis_languages,
@@ -187,6 +188,9 @@ class SafetyGuard:
             and assessment.is_crisis,
             means=any("means" in h.rule.tags or "weapon" in h.rule.tags for h in own),
             time=scan.time,
+            certain=assessment.is_crisis and any(
+                r.startswith(("lexicon:", "foreign:")) for r in assessment.reasons
+            ),
         )
         kind = state.crisis.kind if state.crisis is not None else assessment.kind
         render = renderer(state.locale, self.texts, kind if kind in CRISIS_KINDS else None)
@@ -274,6 +278,10 @@ class SafetyGuard:
             raise ValueError(f"unknown disclosure {which!r}; use opening, asked or reminder")
         variants = self.texts.disclosure[which]
         return " ".join(variants[0] if rng is None else rng.choice(variants))
+
+    def locale_line(self, locale: str) -> str:
+        """Which country's crisis lines this session gives, said with the opening notice."""
+        return self.texts.locale_line.format(country=locale_label(locale))
 
     def closing_resources(self, locale: str) -> str:
         """Said at the close of a session that had a crisis: every line and the emergency number."""

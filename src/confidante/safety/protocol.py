@@ -48,6 +48,7 @@ class Texts:
     disclosure: dict[str, tuple[Variant, ...]]
     foreign_help: str  # after the language notice: the locale's help
     foreign_again: str  # a later message in another language: listening, without a reflection
+    locale_line: str  # which country's lines are shown ("... for {country}.")
 
     @classmethod
     def load(cls) -> Texts:
@@ -168,4 +169,6 @@ def _load() -> Texts:
         foreign_help=str(require(require(protocol, "language", "data/protocol.toml"), "help",
                                  "data/protocol.toml [language]")),
         foreign_again=str(require(protocol["language"], "again", "data/protocol.toml [language]")),
+        locale_line=str(require(require(protocol, "locale", "data/protocol.toml"), "line",
+                                "data/protocol.toml [locale]")),
     )

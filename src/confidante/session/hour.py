@@ -79,7 +79,7 @@ class Session:
         self._guard = guard
         self._clock = clock
         self._rng = rng
-        self._cue_minutes = sorted({m for m in cue_minutes if 0 < m < minutes}, reverse=True)
+        self._cue_minutes = _scaled_cues(cue_minutes, minutes)
         self._max_chars = max_message_chars
         self.state = state or SessionState(
             minutes=minutes, locale=locale, started_at=clock.now(), continuity=continuity
@@ -109,20 +109,35 @@ class Session:
         """True when the front end should move to the close: time is up and no crisis."""
         return self.time_up and not self.state.in_crisis and self.state.phase != Phase.CLOSED
 
-    def time_text(self) -> str:
-        """How much time is left, as said to the person."""
+    def time_text(self, *, quiet: bool = False) -> str:
+        """How much time is left, as said to the person; ``quiet``: the time-up words for a
+        person sitting quietly at the prompt (press Enter to finish)."""
+        span = prompt("time.hour" if self.state.minutes == 60 else "time.other")
         if self.time_up:
-            return prompt("time.up_in_crisis" if self.state.in_crisis else "time.up")
+            if self.state.in_crisis:
+                return prompt("time.up_in_crisis", span=span)
+            return prompt("time.up_quiet" if quiet else "time.up", span=span)
         left = self.minutes_left()
-        return prompt("time.left_one") if left <= 1 else prompt("time.left", minutes=left)
+        if left <= 1:
+            return prompt("time.left_one", span=span)
+        return prompt("time.left", minutes=left, span=span)
 
     # -- the opening -----------------------------------------------------------------------
 
     def disclosure(self) -> Reply:
-        """The opening notice: an AI listener, not a therapist or a person; it forgets."""
+        """The opening notice: an AI listener, not a therapist or a person; it forgets.
+
+        A returning regular (one who came with a note, even an empty one) hears what is kept
+        and that today is forgotten unless they update the note, in place of the first-timer's.
+        """
         self._require_open()
         self.state.last_disclosure_at = self._clock.now()
-        return Reply(text=self._guard.disclosure("opening", self._rng), move=Move.DISCLOSURE)
+        if self.state.continuity is not None:
+            notice = prompt("disclosure.returning")
+        else:
+            notice = self._guard.disclosure("opening", self._rng)
+        text = f"{notice} {self._guard.locale_line(self.state.locale)}"
+        return Reply(text=text, move=Move.DISCLOSURE)
 
     def set_relief_before(self, score: int | None) -> None:
         """Record the 0-10 check before the hour (``None``: skipped)."""
@@ -313,7 +328,10 @@ class Session:
             if left <= mark and mark not in self.state.cues_given:
                 # Mark every passed cue so a late session gets one cue, not two in a row.
                 self.state.cues_given.extend(m for m in self._cue_minutes if m >= left)
-                plan = self._policy.time_cue(left, self.state, self._rng)
+                if left <= 1:  # "about 1 minutes left" is no way to say it
+                    plan = Plan(Move.TIME_CUE, fixed=prompt("time.cue_one"), reasons=("time.cue",))
+                else:
+                    plan = self._policy.time_cue(left, self.state, self._rng)
                 return self._speak(plan)
         return None
 
@@ -334,6 +352,14 @@ class Session:
         self.state.used_sentences.clear()
         self.state.continuity = None
         self.state.phase = Phase.CLOSED
+
+
+def _scaled_cues(cue_minutes: Iterable[int], minutes: int) -> list[int]:
+    """The minutes-left marks of the time cues, latest last: ``cue_minutes`` are for an hour and
+    scale with the session's length (10 and 5 of an hour are 1 and 1 of two minutes: one cue),
+    never closer than a minute to the end, and only marks inside the session."""
+    scaled = {max(1, math.ceil(m * minutes / 60)) for m in cue_minutes if m > 0}
+    return sorted((m for m in scaled if m < minutes), reverse=True)
 
 
 def _join(words: list[str]) -> str:

@@ -81,6 +81,10 @@ class GuardLike(Protocol):
         """The AI disclosure: "opening", "asked" or "reminder"."""
         ...
 
+    def locale_line(self, locale: str) -> str:
+        """Which country's crisis lines this session gives."""
+        ...
+
     def closing_resources(self, locale: str) -> str:
         """Helplines repeated at the close of a session that had a crisis."""
         ...
