@@ -22,6 +22,17 @@ def sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE_END.split(text.strip()) if s]
 
 
+_APOSTROPHES = str.maketrans(
+    {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"}
+    | {"\u201c": '"', "\u201d": '"'}
+)
+
+
+def normalise_apostrophes(text: str) -> str:
+    """Curly and stray apostrophes and quotes folded to ASCII: one folding for every layer."""
+    return text.translate(_APOSTROPHES)
+
+
 def normalise_sentence(sentence: str) -> str:
     """How a sentence is remembered so it is never said twice: lower case, single spaces,
     no end punctuation. Every layer that fills or reads ``used_sentences`` uses this one."""
@@ -127,6 +138,9 @@ class Understanding:
     words: int = 0
     small_talk: bool = False  # only "hi" or "how are you?"
     farewell: bool = False  # only "bye" or "have a nice day"
+    corrected: tuple[str, ...] = ()  # listener readings the person put right ("sad", "hurt")
+    asks: str | None = None  # a question put to the listener, by kind ("fault", "judge"...)
+    self_contempt: bool = False  # a self-insult ("just a boring old man"), never said back
 
 
 @dataclass(frozen=True)
@@ -309,6 +323,9 @@ def _turn_to_dict(t: Turn) -> dict[str, Any]:
             "words": u.words,
             "small_talk": u.small_talk,
             "farewell": u.farewell,
+            "corrected": list(u.corrected),
+            "asks": u.asks,
+            "self_contempt": u.self_contempt,
         },
         "reasons": list(t.reasons),
     }
@@ -332,6 +349,9 @@ def _turn_from_dict(d: dict[str, Any]) -> Turn:
             words=int(u["words"]),
             small_talk=bool(u.get("small_talk", False)),  # absent from states sealed before it
             farewell=bool(u.get("farewell", False)),
+            corrected=tuple(u.get("corrected", ())),
+            asks=u.get("asks"),
+            self_contempt=bool(u.get("self_contempt", False)),
         ),
         reasons=tuple(d["reasons"]),
     )

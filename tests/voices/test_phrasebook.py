@@ -21,6 +21,7 @@ SLOTS = {
     "person",
     "topic",
     "clause",
+    "before",
     "earlier",
     "people",
     "topics",

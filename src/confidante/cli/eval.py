@@ -5,7 +5,9 @@ supporter answered) and the listener's replies come out, through the full ``Sess
 manual clock spread over the hour, so time cues, the summary and the close all happen. The report
 (``report.md`` plus ``report.png``) gives the share of each move, the reflection:question ratio,
 the share of complex reflections, replies that repeat a sentence, reply length and the listener's
-share of words, the emotion model's figures (its card, and how often it found the ESConv
+share of words, distinct word pairs over the run (listener and ESConv's human supporters), the
+EPITOME empathy scorers' mean scores (``listening/empathy.py``; rough proxies), the emotion
+model's figures (its card, and how often it found the ESConv
 seeker's labelled emotion), and the time per turn (p50/p99). Message text is never written.
 """
 
@@ -26,6 +28,7 @@ import typer
 from confidante import Listener
 from confidante.conversation import Move
 from confidante.errors import ConfigError
+from confidante.listening.empathy import MECHANISMS, load_scorer
 from confidante.session.clock import ManualClock
 
 DEFAULT_DATA = Path("../shared/datasets/esconv/valid.jsonl")  # beside the project checkout
@@ -63,6 +66,12 @@ class Tally:
     emotion_convs: int = 0
     emotion_found: int = 0
     supporter: Counter[str] = field(default_factory=Counter)
+    pairs: Counter[tuple[str, str]] = field(default_factory=Counter)  # listener word pairs
+    human_pairs: Counter[tuple[str, str]] = field(default_factory=Counter)
+    empathy: Counter[str] = field(default_factory=Counter)  # summed scores, listener replies
+    human_empathy: Counter[str] = field(default_factory=Counter)
+    scored: int = 0
+    human_scored: int = 0
 
 
 def eval_(
@@ -126,10 +135,26 @@ def _seeker_messages(conv: dict[str, Any]) -> list[str]:
     return [m for m in messages if m]
 
 
+def _word_pairs(text: str) -> list[tuple[str, str]]:
+    words = re.findall(r"[a-z']+", text.lower())
+    return list(zip(words, words[1:], strict=False))
+
+
+def _score(text: str, sums: Counter[str]) -> bool:
+    """Add the EPITOME scores of ``text`` to ``sums``; False when the scorers are absent."""
+    scorer = load_scorer()
+    if scorer is None:
+        return False
+    sums.update(scorer.scores(text))
+    return True
+
+
 def _run_one(listener: Listener, conv: dict[str, Any], rng: random.Random, tally: Tally) -> None:
     for turn in conv["dialog"]:
         if turn["speaker"] == "sys":
             tally.supporter[str(turn.get("strategy", "Others"))] += 1
+            tally.human_pairs.update(_word_pairs(turn["text"]))
+            tally.human_scored += _score(turn["text"], tally.human_empathy)
     messages = _seeker_messages(conv)
     clock = ManualClock()
     session = listener.session(clock=clock, rng=rng, minutes=60, locale="en_US")
@@ -147,6 +172,9 @@ def _run_one(listener: Listener, conv: dict[str, Any], rng: random.Random, tally
         tally.cues += reply.cue
         tally.person_words += len(message.split())
         replies.append(reply.text)
+        tally.pairs.update(_word_pairs(reply.text))
+        if reply.move is not Move.CRISIS:  # the protocol's reviewed text is not the listener's
+            tally.scored += _score(reply.text, tally.empathy)
         feelings.update(session.state.turns[-1].understanding.feelings)
     replies.append(session.summary().text)
     replies.append(session.close().text)
@@ -207,6 +235,14 @@ def _markdown(t: Tally, data: Path, convs: int, seed: int) -> str:
     card = _model_card() or ["- (no model card found beside the model)"]
     found = t.emotion_found / max(1, t.emotion_convs)
     share = t.listener_words / max(1, t.listener_words + t.person_words)
+    distinct = len(t.pairs) / max(1, sum(t.pairs.values()))
+    human_distinct = len(t.human_pairs) / max(1, sum(t.human_pairs.values()))
+    empathy = [
+        f"- {m.replace('_', ' ')}: **{t.empathy[m] / t.scored:.2f}** "
+        f"(human supporters {t.human_empathy[m] / max(1, t.human_scored):.2f})"
+        for m in MECHANISMS
+        if t.scored
+    ] or ["- (no EPITOME scorers; train them with scripts/train_epitome.py)"]
     return "\n".join(
         [
             "# Confidante listening report",
@@ -230,6 +266,13 @@ def _markdown(t: Tally, data: Path, convs: int, seed: int) -> str:
             f"{t.replies} (target 0)",
             f"- mean reply length: **{t.reply_words / max(1, t.replies):.1f} words**; "
             f"listener's share of words: **{share:.1%}**",
+            "",
+            f"- distinct word pairs over the run: **{distinct:.2f}** (human supporters "
+            f"{human_distinct:.2f})",
+            "",
+            "## Empathy (EPITOME scorers: rough proxies, mean probability per reply)",
+            "",
+            *empathy,
             "",
             "## Emotion model",
             "",

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from confidante.conversation import normalise_apostrophes
 from confidante.errors import DataFileError
 
 #: Bumped whenever the layout of ``emotion.npz`` changes; a mismatch asks for a retrain.
@@ -43,12 +44,11 @@ _ARRAYS = ("version", "labels", "vocabulary", "idf", "weights", "bias", "thresho
 
 # Words with inner apostrophes stay whole ("don't", "i'm"); "!" and "?" and emoji carry feeling.
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*|[!?]|[\u2600-\u27bf\U0001f300-\U0001faff]")
-_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 
 
 def tokens(text: str) -> list[str]:
     """Lower-cased word tokens of ``text``; deterministic, shared by training and scoring."""
-    return _TOKEN.findall(unicodedata.normalize("NFKC", text).lower().translate(_QUOTES))
+    return _TOKEN.findall(normalise_apostrophes(unicodedata.normalize("NFKC", text)).lower())
 
 
 def text_features(text: str) -> list[str]:

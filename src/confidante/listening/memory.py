@@ -32,15 +32,21 @@ class Memory:
     feelings: Counter[str]
     understandings: tuple[Understanding, ...]  # of each earlier message, oldest first
     reasons: tuple[tuple[str, ...], ...]  # rule ids of each earlier reply, oldest first
+    corrected: frozenset[str] = frozenset()  # readings the person put right: never said again
 
     @classmethod
     def of(cls, state: SessionState) -> Memory:
         """Read the memory out of ``state``."""
         # Read afresh every turn, so counted in one pass each: an hour can hold a hundred turns.
         turns = state.turns
+        corrected = frozenset(c for t in turns for c in t.understanding.corrected)
         people = Counter(p for t in turns for p in t.understanding.people)
-        topics = Counter(x for t in turns for x in t.understanding.topics)
-        feelings = Counter(f for t in turns for f in t.understanding.feelings)
+        topics = Counter(
+            x for t in turns for x in t.understanding.topics if x not in corrected
+        )
+        feelings = Counter(
+            f for t in turns for f in t.understanding.feelings if f not in corrected
+        )
         complex_count = sum(
             1 for t in turns if t.move.is_reflection and _is_complex(t.move, t.reasons)
         )
@@ -56,6 +62,7 @@ class Memory:
             feelings=feelings,
             understandings=tuple(t.understanding for t in state.turns),
             reasons=tuple(t.reasons for t in state.turns),
+            corrected=corrected,
         )
 
     @property
@@ -96,7 +103,7 @@ class Memory:
         """The strongest feeling of the last ``recent`` messages (none of ``skip``), if any."""
         for u in reversed(self._recent_understandings(recent)):
             for feeling in u.feelings:
-                if feeling not in skip:
+                if feeling not in skip and feeling not in self.corrected:
                     return feeling
         return None
 

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from confidante.conversation import normalise_apostrophes
 from confidante.listening.lexicon import read_toml
 
 _TOKEN = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?|\s+|[^A-Za-z\s]")
@@ -53,7 +54,7 @@ def _table() -> _Table:
 def reflect(text: str) -> str:
     """Swap first and second person in ``text`` and fix the verb after a swapped subject."""
     table = _table()
-    tokens = _TOKEN.findall(text.replace("\u2019", "'").replace("\u2018", "'"))
+    tokens = _TOKEN.findall(normalise_apostrophes(text))
     words = [i for i, t in enumerate(tokens) if _WORD.match(t)]
     out = list(tokens)
     # token index -> the table that makes that verb agree with a swapped subject before it

@@ -14,9 +14,11 @@ import re
 from collections import Counter
 from collections.abc import Callable
 
-from confidante.conversation import SessionState, Understanding
+from confidante.conversation import SessionState, Understanding, normalise_apostrophes
 from confidante.listening.lexicon import Lexicon, load_lexicon, message_words
+from confidante.listening.readings import Readings, load_readings
 from confidante.listening.reflection import reflect
+from confidante.listening.script import load_script
 
 #: A clause longer than this is cut at a comma or conjunction before it is said back.
 MAX_CLAUSE_WORDS = 16
@@ -62,6 +64,8 @@ _AFTER_COMMA = re.compile(r"(?<=, )([A-Z][a-z']*)")
 #: A capitalised first word ending like this is an ordinary word, not a name ("Recently").
 _ORDINARY_ENDINGS = ("ly", "ing", "ed")
 
+_NOBODY = re.compile(r"^\W*(?:nobody|no one)\b", re.IGNORECASE)
+
 FeelingModel = Callable[[str], tuple[str, ...]]
 
 
@@ -72,6 +76,10 @@ class Understander:
         self._lex = lexicon
         self._model = feelings
         self._ordinary = lexicon.lower_first | lexicon.question_openers
+        self._positive = load_script().positive
+        self._read: Readings = load_readings(
+            tuple(dict.fromkeys([*lexicon.feelings, *lexicon.named_feeling.values()]))
+        )
 
     @classmethod
     def load(cls) -> Understander:
@@ -80,28 +88,70 @@ class Understander:
 
     def understand(self, text: str, state: SessionState) -> Understanding:
         """What ``text`` says, read in the light of the session so far."""
-        del state  # the message alone decides; memory is read by the policy
-        clean = " ".join(text.replace("\u2019", "'").split())
+        clean = " ".join(normalise_apostrophes(text).split())
         lex = self._lex
         clean = lex.contraction.sub(lambda m: lex.contractions[m.group(0).lower()], clean)
         words = len(_WORDS.findall(clean))
+        feelings = self._feelings(clean) if words else ()
+        topics = self._topics(clean)
+        corrected = self._corrected(clean, feelings, topics, state)
+        # a withdrawn reading is neither kept now nor said back later
+        swap = self._read.swap(clean)
+        if swap:
+            feelings = (swap[0], *feelings)
+        feelings = tuple(f for f in dict.fromkeys(feelings) if f not in corrected)[:2]
+        is_question = self._is_question(clean)
+        contempt = self._read.contempt(clean)
         return Understanding(
-            feelings=self._feelings(clean) if words else (),
-            topics=self._topics(clean),
+            feelings=feelings,
+            topics=tuple(t for t in topics if t not in corrected),
             people=self._people(clean),
             clause=self._clause(clean),
             asks_advice=bool(self._lex.advice.search(clean)),
-            is_question=self._is_question(clean),
+            is_question=is_question,
             words=words,
             small_talk=words <= 8 and bool(lex.small_talk.fullmatch(clean)),
             farewell=words <= 14 and bool(lex.farewell.fullmatch(clean)),
+            corrected=corrected,
+            asks=self._read.ask(clean) if is_question else None,
+            self_contempt=contempt,
         )
+
+    def _corrected(
+        self,
+        text: str,
+        feelings: tuple[str, ...],
+        topics: tuple[str, ...],
+        state: SessionState,
+    ) -> tuple[str, ...]:
+        """Readings this message withdraws: a swapped or negated feeling, a refused reading."""
+        recent = [t.understanding for t in state.turns[-3:]]
+        heard = [f for u in recent for f in u.feelings]
+        found: list[str] = []
+        swap = self._read.swap(text)
+        if swap:
+            found.append(swap[1])
+        # "No, she's never hurt me" answers a reading, heard or only feared: it is withdrawn
+        answering = bool(re.match(r"\W*(?:no|nope|nah)\b", text, re.IGNORECASE))
+        pool = [*heard, *feelings, *(self._lex.feelings if answering else ())]
+        found.extend(self._read.negated(text, dict.fromkeys(pool)))
+        if self._read.refuses(text) and recent:
+            found.extend(recent[-1].feelings)
+        word = self._read.not_about_word(text)
+        if word:
+            found.extend(t.id for t in self._lex.topics if t.pattern.fullmatch(word))
+        del topics
+        return tuple(dict.fromkeys(found))
 
     def _feelings(self, text: str) -> tuple[str, ...]:
         """Feelings the person names first ("I feel useless"), then the model's; a light remark
         with no hard feeling in it is "amused"."""
         own = [*self._lex.named_feelings(text), *_likeness(text)]
-        found = list(dict.fromkeys([*own, *self._named_feelings(text)]))
+        model = self._named_feelings(text)
+        if _NOBODY.search(text):
+            # "nobody asks how my day was": a good feeling read from it is its opposite
+            model = tuple(f for f in model if f not in self._positive)
+        found = list(dict.fromkeys([*own, *model]))
         found = [f for f in found if f != "amused"][:2]
         if self._lex.light.search(text) and not own and len(_WORDS.findall(text)) <= 25:
             return ("amused", *found[:1])
@@ -145,9 +195,13 @@ class Understander:
             tid = self._lex.person_topic.get(m.group("noun").lower())
             if tid in {t.id for t in self._lex.topics}:
                 found.append((m.start(), tid))
-        seen: dict[str, None] = {}
+        figures = self._read.figured(text)
+        masked = {t for f in figures for t in f.not_topics}
+        # a figure of speech says what the message means, so it leads
+        seen: dict[str, None] = dict.fromkeys(f.topic for f in figures)
         for _, tid in sorted(found):
-            seen.setdefault(tid, None)
+            if tid not in masked:
+                seen.setdefault(tid, None)
         return tuple(seen)
 
     def _people(self, text: str) -> tuple[str, ...]:
@@ -186,14 +240,19 @@ class Understander:
                 if not part.strip():
                     continue
                 said = self._tidy(reflect(part))
-                if not self._worth_saying(part, said):
-                    continue
+                if not self._worth_saying(part, said) or self._read.contempt(part):
+                    continue  # a self-insult is never said back as a fact
+                if self._read.context.search(part) and not self._read.carries.search(part):
+                    continue  # ages and numbers are context, not the point
                 n = len(said.split())
                 score = 1.0 + 0.1 * pos  # later sentences are usually the point
                 score += 2.0 if _FIRST_PERSON.search(part) else 0.0
                 score += 1.0 if self._lex.people.search(part) else 0.0
                 score += 1.0 if self._lex.has_feeling_cue(part) else 0.0
                 score += 2.0 if self._lex.loss(said) else 0.0  # a loss is what to say back
+                # what carries feeling beats numbers, ages and arrangements
+                score += 1.5 if self._read.carries.search(part) else 0.0
+                score -= 2.5 if self._read.context.search(part) else 0.0
                 # "you feel useless" only repeats the feeling, which is said back on its own
                 score -= 1.5 if _JUST_FEELING.match(said) and n <= 5 else 0.0
                 score -= 0.08 * max(0, n - 12) + 0.05 * abs(n - 9)

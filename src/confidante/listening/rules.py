@@ -1,0 +1,396 @@
+"""The policy's rules: an ordered list of small rules, then weighted candidates.
+
+Each rule is ``(understanding, memory) -> Plan | None``; the first plan wins, in the order of
+``data/policy.toml``. When none applies, each candidate maker offers the plans that fit, and the
+policy draws one by the weights of their reason ids. Rules hold no state between replies.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable
+
+from confidante.conversation import Move, Understanding
+from confidante.listening.lexicon import Lexicon
+from confidante.listening.memory import COMPLEX, SIMPLE, Memory
+from confidante.listening.plan import Plan
+from confidante.listening.script import Script
+
+# "hasn't made you laugh in years": a good feeling beside a clause like this is its opposite.
+_NEGATED = re.compile(r"\b(?:not|never|no longer|nobody|nothing|no one|\w+n't)\b", re.IGNORECASE)
+_PAST = re.compile(r"\b(?:was|were|did|had|\w+ed|left|took|sat|said|told|went|came)\b")
+
+Rule = Callable[[Understanding, Memory], "Plan | None"]
+
+
+class Rules:
+    """The rules and candidate makers over one lexicon and one script."""
+
+    def __init__(self, lex: Lexicon, script: Script) -> None:
+        self.lex = lex
+        self.s = script
+        self.labels = {t.id: t.label for t in lex.topics}
+        self.named = frozenset(lex.named_feeling.values())
+        self.ordered: tuple[tuple[str, Rule], ...] = tuple(
+            (name, getattr(self, f"rule_{name}")) for name in script.order
+        )
+
+    # -- what the rules share ------------------------------------------------------------------
+
+    def own(self, feeling: str) -> bool:
+        """True for a feeling in the person's own words ("useless", "like a ghost")."""
+        return feeling in self.named or feeling.startswith("like ")
+
+    def feeling(self, u: Understanding) -> str | None:
+        """The main feeling of ``u``, not counting a joke."""
+        return next((f for f in u.feelings if f != "amused"), None)
+
+    def question_ok(self, mem: Memory) -> bool:
+        """Reflections at least twice the questions, never two questions running."""
+        return mem.last is not Move.OPEN_QUESTION and mem.reflections >= 2 * (mem.questions + 1)
+
+    def helpful_ok(self, mem: Memory) -> bool:
+        """Enough listening first, and at most one helpful comment in ``helpful_every``."""
+        every, n = self.s.limits["helpful_every"], len(mem.moves)
+        return (
+            n >= self.s.limits["helpful_after"]
+            and (mem.helpful + 1) * every <= n + 1
+            and mem.since(Move.HELPFUL_COMMENT) >= every - 1
+        )
+
+    def weighty(self, u: Understanding, mem: Memory) -> bool:
+        """Something hard is being said, now or a moment ago."""
+        feeling = self.feeling(u)
+        earlier = mem.recent_feeling(2, skip=self.s.passing)
+        light = bool(u.feelings) and u.feelings[0] == "amused"
+        return bool(
+            (feeling and feeling not in self.s.positive)
+            or self.s.tender.intersection(u.topics)
+            or (u.clause and self.lex.loss(u.clause))
+            or (earlier and earlier not in self.s.positive and not light)
+        )
+
+    @staticmethod
+    def fresh(mem: Memory, move: Move) -> bool:
+        """No move three times running."""
+        return mem.moves[-2:] != (move, move)
+
+    def topic_of(self, clause: str) -> str | None:
+        """The topic the clause itself is about, if clearly one."""
+        return next((t.id for t in self.lex.topics if t.pattern.search(clause)), None)
+
+    def earlier_clause(self, u: Understanding, mem: Memory, back: int = 2) -> str | None:
+        """A clause said at least ``back`` turns ago about someone named now, for a link."""
+        if not u.people:
+            return None
+        names = {p.rsplit(" ", 1)[-1] for p in u.people}
+        for old in reversed(mem.understandings[:-back] if back else mem.understandings):
+            fits = old.clause and old.clause != u.clause and not old.self_contempt
+            short = bool(old.clause) and len((old.clause or "").split()) <= 12
+            if fits and short and old.clause and any(n in old.clause for n in names):
+                return old.clause
+        return None
+
+    # -- the ordered rules ---------------------------------------------------------------------
+
+    def rule_correction(self, u: Understanding, mem: Memory) -> Plan | None:
+        """Put right: thanked for, and the right reading (if given) said back."""
+        if not u.corrected:
+            return None
+        feeling = self.feeling(u)
+        slots = {"angle": "corrected", **({"feeling": feeling} if feeling else {})}
+        if feeling:
+            return Plan(Move.REFLECT_FEELING, slots, ("correction.followed", COMPLEX))
+        if u.clause:
+            slots["clause"] = u.clause
+        return Plan(Move.VALIDATE, slots, ("correction.followed",))
+
+    def rule_asked(self, u: Understanding, mem: Memory) -> Plan | None:
+        """A question put to the listener: answered honestly, then handed back."""
+        if not u.asks or (u.asks == "you_would" and self.helpful_ok(mem)):
+            return None
+        slots = {"angle": f"asked_{u.asks}"}
+        before = next(
+            (
+                o.clause
+                for o in reversed(mem.understandings)
+                if o.clause and not o.self_contempt and not o.is_question
+            ),
+            None,
+        )
+        if before:
+            slots["before"] = before
+        return Plan(Move.VALIDATE, slots, (f"asked.{u.asks}",))
+
+    def rule_advice(self, u: Understanding, mem: Memory) -> Plan | None:
+        """Asked what to do: a small idea after enough listening, else the question back."""
+        if not (u.asks_advice or u.asks == "you_would"):
+            return None
+        if self.helpful_ok(mem):
+            return self.helpful(u, mem, ("advice.asked",))
+        if self.question_ok(mem):
+            return Plan(Move.OPEN_QUESTION, {"angle": "advice"}, ("advice.deferred",))
+        if mem.last is not Move.VALIDATE:
+            return Plan(Move.VALIDATE, {"angle": "advice"}, ("advice.deferred",))
+        return None
+
+    def rule_loss(self, u: Understanding, mem: Memory) -> Plan | None:
+        """A death, a divorce, a lost job: named before anything else, once."""
+        loss = self.lex.loss(u.clause) if u.clause else None
+        if not (loss and u.clause and self._new_loss(loss[1], mem)):
+            return None
+        kind, lost = loss
+        if kind == "bereaved" and self.lex.no_goodbye.search(u.clause):
+            kind = "bereaved_goodbye"
+        slots = {"lost": lost, "angle": kind}
+        feeling = self.feeling(u)
+        if feeling and self.own(feeling):
+            slots["feeling"] = feeling
+        if self.fresh(mem, Move.REFLECT_CONTENT):
+            return Plan(Move.REFLECT_CONTENT, slots, ("reflect.loss", COMPLEX))
+        return Plan(Move.VALIDATE, slots, ("validate.loss",))
+
+    def rule_self_contempt(self, u: Understanding, mem: Memory) -> Plan | None:
+        """A self-insult: the hurt under it is reflected, never the insult."""
+        if (
+            not u.self_contempt
+            or mem.since_reason("reflect.under") < self.s.limits["contempt_every"]
+        ):
+            return None
+        return Plan(Move.REFLECT_FEELING, {"angle": "self_contempt"}, ("reflect.under", COMPLEX))
+
+    def rule_wondering(self, u: Understanding, mem: Memory) -> Plan | None:
+        """ "Maybe he was right": part of them wonders it, said back without the hedge."""
+        hedged = self.lex.hedge.match(u.clause) if u.clause else None
+        short = u.words <= self.s.limits["wondering_words"]
+        if not (hedged and u.clause and short and self.fresh(mem, Move.REFLECT_CONTENT)):
+            return None
+        slots = {"clause": u.clause[hedged.end() :], "angle": "wondering"}
+        return Plan(Move.REFLECT_CONTENT, slots, ("reflect.wondering", COMPLEX))
+
+    def rule_summary(self, u: Understanding, mem: Memory) -> Plan | None:
+        """A summary in the middle of a long session (filled by the policy)."""
+        every = self.s.limits["summary_every"]
+        if len(mem.moves) >= every - 2 and mem.since(Move.SUMMARIZE) >= every:
+            return Plan(Move.SUMMARIZE, {"angle": "midway"}, ("summary.midway",))
+        return None
+
+    def rule_small_talk(self, u: Understanding, mem: Memory) -> Plan | None:
+        """ "Hi", "bye": a kind word."""
+        if (u.small_talk or u.farewell) and self.fresh(mem, Move.ENCOURAGE):
+            angle = "farewell" if u.farewell else "small_talk"
+            return Plan(Move.ENCOURAGE, {"angle": angle}, (f"encourage.{angle}",))
+        return None
+
+    def rule_light(self, u: Understanding, mem: Memory) -> Plan | None:
+        """A light remark gets a light reply."""
+        if u.feelings and u.feelings[0] == "amused" and self.fresh(mem, Move.ENCOURAGE):
+            return Plan(Move.ENCOURAGE, {"angle": "light"}, ("encourage.light",))
+        return None
+
+    def rule_thanks(self, u: Understanding, mem: Memory) -> Plan | None:
+        """Thanks, received simply."""
+        if self.feeling(u) == "grateful" and not u.clause and mem.last is not Move.VALIDATE:
+            return Plan(Move.VALIDATE, {"angle": "thanks"}, ("validate.thanks",))
+        return None
+
+    def rule_unloading(self, u: Understanding, mem: Memory) -> Plan | None:
+        """A long message: a short reply."""
+        if u.words < self.s.limits["unloading_words"]:
+            return None
+        feeling = self.feeling(u)
+        if feeling and self.fresh(mem, Move.REFLECT_FEELING):
+            slots = {"feeling": feeling, "length": "short"}
+            if feeling in self.s.positive:
+                slots["angle"] = "positive"
+            return Plan(Move.REFLECT_FEELING, slots, ("unloading", COMPLEX))
+        if mem.last is not Move.ENCOURAGE:
+            gentle = {"angle": "gentle"} if self.weighty(u, mem) else {}
+            return Plan(Move.ENCOURAGE, {"length": "short", **gentle}, ("unloading",))
+        return None
+
+    # -- weighted candidates -------------------------------------------------------------------
+
+    def candidates(self, u: Understanding, mem: Memory, rng: random.Random) -> list[Plan]:
+        """Every plan that fits this message, each with its reason id first."""
+        plans = [
+            *self._feeling_reflections(u, rng),
+            *self._content_reflections(u, mem),
+            *self._questions(u, mem, rng),
+            *self._validations(u, mem, rng),
+        ]
+        feeling = self.feeling(u)
+        if mem.last is not Move.ENCOURAGE:
+            bare = not feeling and (not u.clause or u.words <= 5)
+            gentle = {"angle": "gentle"} if self.weighty(u, mem) else {}
+            why = "encourage.bare" if bare else "encourage"
+            plans.append(Plan(Move.ENCOURAGE, gentle, (why,)))
+        topic = u.topics[0] if u.topics else None
+        if self.helpful_ok(mem) and len(mem.moves) >= 12 and mem.helpful == 0 and topic:
+            plans.append(self.helpful(u, mem, ("listened.enough",)))
+        plans = [p for p in plans if self.fresh(mem, p.move)]
+        if feeling and self.own(feeling):
+            # the person's own word for how they feel is said back, whatever else is chosen
+            plans = [p for p in plans if p.slots.get("feeling") == feeling] or plans
+        return plans
+
+    def _tone(self, feeling: str | None) -> dict[str, str]:
+        if feeling in self.lex.judgements:
+            return {"angle": "judged"}  # "useless" is said back only as "you feel useless"
+        return {"angle": "positive"} if feeling in self.s.positive else {}
+
+    def _apart(self, u: Understanding, feeling: str | None) -> bool:
+        """A good feeling beside a negated clause may not be about what the clause is about."""
+        return feeling in self.s.positive and bool(u.clause and _NEGATED.search(u.clause))
+
+    def _feeling_reflections(self, u: Understanding, rng: random.Random) -> list[Plan]:
+        feeling = self.feeling(u)
+        if not feeling:
+            return []
+        tone = self._tone(feeling)
+        slots = {"feeling": feeling, **tone}
+        plain = "angle" not in tone or tone["angle"] == "positive"
+        plain = plain and feeling not in self.lex.judgements and not self._apart(u, feeling)
+        persons = [p for p in u.people if self.lex.is_person(p)]
+        about = self.topic_of(u.clause) if u.clause else None
+        if plain and persons and rng.random() < self.s.chances["feeling_person"]:
+            slots["person"] = persons[0]
+        elif plain and about in self.s.concrete and rng.random() < self.s.chances["feeling_topic"]:
+            slots["topic"] = self.labels[about]  # only when the clause is clearly about it
+        why = "reflect.feeling.own" if self.own(feeling) else "reflect.feeling"
+        return [Plan(Move.REFLECT_FEELING, slots, (why, COMPLEX))]
+
+    def _content_reflections(self, u: Understanding, mem: Memory) -> list[Plan]:
+        if not u.clause:
+            return []
+        plans = []
+        feeling = self.feeling(u)
+        brief = u.words < self.s.limits["content_words"]
+        low = u.clause.lower()
+        if feeling and feeling in low and u.clause.count(" ") < 4:
+            pass  # "you feel humiliated" is the feeling itself: said back as a feeling
+        elif feeling and feeling not in low and not self._apart(u, feeling):
+            slots = {"clause": u.clause, "feeling": feeling, **self._tone(feeling)}
+            why = "reflect.meaning.brief" if brief else "reflect.meaning"
+            plans.append(Plan(Move.REFLECT_CONTENT, slots, (why, COMPLEX)))
+        elif (about := self.topic_of(u.clause)) and about in u.topics:
+            # the clause itself names a part of life, and the message agrees it is about it
+            why = "reflect.topic.brief" if brief else "reflect.topic"
+            slots = {"clause": u.clause, "angle": about}
+            plans.append(Plan(Move.REFLECT_CONTENT, slots, (why, COMPLEX)))
+        elif (
+            (earlier := mem.recent_feeling(2, skip=self.s.passing))
+            and not feeling
+            and earlier not in self.s.positive
+        ):
+            # link the content to a feeling named a moment ago
+            slots = {"clause": u.clause, "feeling": earlier}
+            plans.append(Plan(Move.REFLECT_CONTENT, slots, ("reflect.linked", COMPLEX)))
+        if self._longs(u) and not u.self_contempt:
+            # what the person longs for says what matters to them: a reflection of meaning
+            slots = {"clause": u.clause, "angle": "longing"}
+            plans.append(Plan(Move.REFLECT_CONTENT, slots, ("reflect.longing", COMPLEX)))
+        before = self.earlier_clause(u, mem)
+        if before and mem.since_reason("reflect.earlier") >= self.s.limits["link_every"]:
+            slots = {"clause": u.clause, "before": before, "angle": "earlier"}
+            plans.append(Plan(Move.REFLECT_CONTENT, slots, ("reflect.earlier", COMPLEX)))
+        simple = mem.reflections - mem.complex_reflections
+        simple_ok = mem.complex_reflections >= simple + 2
+        # a lone simple one keeps complex ones more than half (the first reply aside, where a
+        # plain clause said back beats "tell me more")
+        room = mem.reflections == 0 or 2 * mem.complex_reflections > mem.reflections + 1
+        lone = room and not plans and not feeling
+        lone = lone and len(u.clause.split()) >= self.s.limits["lone_words"]
+        if len(u.clause.split()) > 3 and (simple_ok or lone):
+            slots = {"clause": u.clause}
+            plans.append(Plan(Move.REFLECT_CONTENT, slots, ("reflect.content", SIMPLE)))
+        return plans
+
+    def _questions(self, u: Understanding, mem: Memory, rng: random.Random) -> list[Plan]:
+        light = bool(u.feelings) and u.feelings[0] == "amused"
+        feeling = self.feeling(u)
+        if not self.question_ok(mem) or light or not (u.clause or feeling or u.topics):
+            return []
+        why = "question.after_own" if feeling and self.own(feeling) else "question"
+        why = "question.long" if why == "question" and u.words >= 25 else why
+        return [self.question(u, mem, rng, why)]
+
+    def _validations(self, u: Understanding, mem: Memory, rng: random.Random) -> list[Plan]:
+        if mem.last is Move.VALIDATE:
+            return []
+        if u.is_question and not u.clause:
+            return [Plan(Move.VALIDATE, {"angle": "asked"}, ("validate.asked",))]
+        feeling = self.feeling(u)
+        earlier = mem.recent_feeling(2, skip=self.s.passing)
+        if not self.weighty(u, mem) or (earlier and not feeling):
+            return []  # validation needs something hard to validate
+        heavy = bool(feeling in self.s.heavy or self.s.tender.intersection(u.topics))
+        judged = feeling in self.lex.judgements
+        say = feeling and not judged and feeling not in self.s.positive
+        say = say and rng.random() < self.s.chances["validate_says_feeling"]
+        slots = {"feeling": feeling} if say and feeling else {}
+        return [Plan(Move.VALIDATE, slots, ("validate.heavy" if heavy else "validate",))]
+
+    # -- plans with content of their own ------------------------------------------------------
+
+    def question(self, u: Understanding, mem: Memory, rng: random.Random, why: str) -> Plan:
+        """An open question: tied to what was just said, about someone, the topic, or more."""
+        now = set(u.topics)
+        if mem.understandings:
+            now.update(mem.understandings[-1].topics)
+        earlier = mem.earlier_person(
+            u, lambda p: self.lex.is_person(p) and self.person_topic(p) in now
+        )
+        ch = self.s.chances
+        if (
+            earlier
+            and mem.since_reason("question.callback") >= self.s.limits["callback_every"]
+            and rng.random() < ch["callback"]
+        ):
+            return Plan(
+                Move.OPEN_QUESTION,
+                {"earlier": earlier, "angle": "callback"},
+                (why, "question.callback"),
+            )
+        tone = {"angle": "positive"} if self.feeling(u) in self.s.positive else {}
+        if u.clause and not tone and not u.self_contempt and rng.random() < ch["question_specific"]:
+            # a question into this person's own words: "...: what was that like for you?"
+            angle = "longing" if self._longs(u) else "event" if _PAST.search(u.clause) else "now"
+            slots = {"clause": u.clause, "angle": angle}
+            return Plan(Move.OPEN_QUESTION, slots, (why, "question.specific"))
+        persons = [p for p in u.people if self.lex.is_person(p)]
+        if persons and rng.random() < ch["question_person"]:
+            return Plan(
+                Move.OPEN_QUESTION, {"person": persons[0], **tone}, (why, "question.person")
+            )
+        if u.topics and not tone and rng.random() < ch["question_topic"]:
+            slots = {"topic": self.labels[u.topics[0]]}
+            return Plan(Move.OPEN_QUESTION, slots, (why, "question.topic"))
+        return Plan(Move.OPEN_QUESTION, dict(tone), (why, "question.open"))
+
+    def _longs(self, u: Understanding) -> bool:
+        clause = (u.clause or "").lower()
+        return bool(re.search(r"\b(?:you'd|you wish|you want|you miss|if only)\b", clause))
+
+    def helpful(self, u: Understanding, mem: Memory, reasons: tuple[str, ...]) -> Plan:
+        """A helpful comment about the topic at hand (or the main one of the session)."""
+        recent = [t for each in (u, *mem.understandings[-1:]) for t in each.topics]
+        pool = recent or [t for t, _ in mem.topics.most_common(1)]
+        slots = {"angle": max(pool, key=lambda t: mem.topics[t])} if pool else {}
+        return Plan(Move.HELPFUL_COMMENT, slots, (*reasons, "helpful"))
+
+    def person_topic(self, mention: str) -> str | None:
+        """The topic a remembered mention belongs to ("your wife" -> "partner")."""
+        last = mention.rsplit(" ", 1)[-1]
+        return self.lex.person_topic.get(last) or self.lex.person_topic.get(
+            mention.split(" ", 1)[-1]
+        )
+
+    def _new_loss(self, lost: str, mem: Memory) -> bool:
+        """True unless this loss was already named back this session."""
+        for old, why in zip(mem.understandings, mem.reasons, strict=False):
+            seen = self.lex.loss(old.clause) if old.clause and "reflect.loss" in why else None
+            if seen and seen[1] == lost:
+                return False
+        return True
