@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -13,11 +14,18 @@ ENV_KEEP = ("PATH", "LANG", "HOME", "CONFIDANTE_HOME")
 
 def spawn(*args: str, home: Path) -> pexpect.spawn:
     env = {k: v for k, v in os.environ.items() if k in ENV_KEEP}
-    env.update({"CONFIDANTE_HOME": str(home), "PYTHONUNBUFFERED": "1", "LC_ALL": "en_US.UTF-8"})
+    env.update({"CONFIDANTE_HOME": str(home), "PYTHONUNBUFFERED": "1", "LC_ALL": "en_US.UTF-8",
+                # pexpect answers no cursor-position request; a real terminal does.
+                "PROMPT_TOOLKIT_NO_CPR": "1"})
     return pexpect.spawn(
         sys.executable, ["-m", "confidante", "chat", *args], env=env, encoding="utf-8",
         timeout=60, dimensions=(40, 120),
     )
+
+
+def wait(child: pexpect.spawn, prompt: str = "you ›") -> None:
+    """Wait for a fresh line-editor prompt (it turns bracketed paste on as it starts)."""
+    child.expect(re.escape("\x1b[?2004h") + r"[^\r\n]*?" + re.escape(prompt))
 
 
 def test_a_whole_session_in_the_terminal(isolated_home: Path) -> None:
@@ -25,9 +33,9 @@ def test_a_whole_session_in_the_terminal(isolated_home: Path) -> None:
     child.expect("AI")
     child.expect("0 to 10|0 \\(light\\) to 10")
     child.sendline("8")
-    child.expect("you › ")
+    wait(child)
     child.sendline("My wife ignores me and I feel so alone in that house.")
-    child.expect("you › ")
+    wait(child)
     assert "your wife ignores you" in child.before.lower() or "alone" in child.before.lower() \
         or "lonely" in child.before.lower()
     child.sendline("/time")
@@ -39,7 +47,7 @@ def test_a_whole_session_in_the_terminal(isolated_home: Path) -> None:
     child.sendline("")
     child.expect("empty")
     child.sendline("My son never calls either.")
-    child.expect("you › ")
+    wait(child)
     child.sendline("/end")
     child.expect("remember")  # the offer to be remembered
     child.sendline("n")
@@ -53,14 +61,15 @@ def test_a_whole_session_in_the_terminal(isolated_home: Path) -> None:
 
 def test_ctrl_d_closes_gracefully(isolated_home: Path) -> None:
     child = spawn("--seed", "1", home=isolated_home)
-    child.expect("0-10 › ")
+    wait(child, "0-10 ›")
     child.sendline("")
-    child.expect("you › ")
+    wait(child)
     child.sendline("I had an awful day at work.")
-    child.expect("you › ")
+    wait(child)
     child.sendeof()
     child.expect("finish gently")
     child.expect("remember")
+    wait(child, "›")  # Ctrl-D typed before the prompt is up would be the tty's, not ours
     child.sendeof()
     child.expect(pexpect.EOF)
     child.close()
@@ -70,9 +79,9 @@ def test_ctrl_d_closes_gracefully(isolated_home: Path) -> None:
 
 def test_ctrl_c_closes_gracefully(isolated_home: Path) -> None:
     child = spawn("--seed", "2", "--minutes", "5", home=isolated_home)
-    child.expect("0-10 › ")
+    wait(child, "0-10 ›")
     child.sendline("3")
-    child.expect("you › ")
+    wait(child)
     child.sendintr()
     child.expect("finish gently")
     child.expect("0 to 10")
@@ -84,16 +93,16 @@ def test_ctrl_c_closes_gracefully(isolated_home: Path) -> None:
 
 def test_crisis_in_the_terminal_names_a_local_helpline(isolated_home: Path) -> None:
     child = spawn("--seed", "1", "--locale", "en_GB", home=isolated_home)
-    child.expect("0-10 › ")
+    wait(child, "0-10 ›")
     child.sendline("")
-    child.expect("you › ")
+    wait(child)
     child.sendline("I want to kill myself")
-    child.expect("you › ")
+    wait(child)
     assert "116 123" in child.before or "Samaritans" in child.before
     child.sendline("/end")
     child.expect("remember")
     child.sendline("n")
-    child.expect("0-10 › ")
+    wait(child, "0-10 ›")
     child.sendline("")
     child.expect(pexpect.EOF)
     assert "Samaritans" in (child.before or "") or "116 123" in (child.before or "")

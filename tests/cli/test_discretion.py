@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import sys
 from pathlib import Path
@@ -25,6 +26,11 @@ def files_containing(roots: list[Path], needles: list[str]) -> list[str]:
     return found
 
 
+def wait(child: pexpect.spawn, prompt: str = "you ›") -> None:
+    """Wait for a fresh line-editor prompt (it turns bracketed paste on as it starts)."""
+    child.expect(re.escape("\x1b[?2004h") + r"[^\r\n]*?" + re.escape(prompt))
+
+
 def test_a_session_leaves_no_canary_on_disk(tmp_path: Path) -> None:
     home, work, tmp, data = (tmp_path / d for d in ("home", "work", "tmp", "data"))
     for d in (home, work, tmp, data):
@@ -34,19 +40,21 @@ def test_a_session_leaves_no_canary_on_disk(tmp_path: Path) -> None:
         "PATH": os.environ["PATH"], "HOME": str(home), "TMPDIR": str(tmp),
         "CONFIDANTE_HOME": str(data), "XDG_CACHE_HOME": str(home / ".cache"),
         "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1",
+        # pexpect answers no cursor-position request; a real terminal does.
+        "PROMPT_TOOLKIT_NO_CPR": "1",
     }
     child = pexpect.spawn(sys.executable, ["-m", "confidante", "chat", "--seed", "9"], env=env,
                           cwd=str(work), encoding="utf-8", timeout=60)
-    child.expect("0-10 › ")
+    wait(child, "0-10 ›")
     child.sendline("6")
     for word in words:
-        child.expect("you › ")
+        wait(child)
         child.sendline(f"My neighbour {word} keeps shouting at my kids and I feel helpless.")
-    child.expect("you › ")
+    wait(child)
     child.sendline("/end")
     child.expect("remember")
     child.sendline("n")
-    child.expect("0-10 › ")
+    wait(child, "0-10 ›")
     child.sendline("4")
     child.expect(pexpect.EOF)
     child.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from typing import Any
@@ -52,3 +53,24 @@ def test_a_bad_setting_is_one_line_saying_what_to_fix() -> None:
     assert proc.returncode == 1
     assert proc.stderr.startswith("Error: CONFIDANTE_MINUTES")
     assert "Traceback" not in proc.stderr
+
+
+def test_no_command_prints_the_help_and_exits_0() -> None:
+    proc = subprocess.run([sys.executable, "-m", "confidante"], capture_output=True, text=True,
+                          timeout=60, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("Usage: ") and "confidante [OPTIONS] COMMAND" in proc.stdout
+    assert "chat" in proc.stdout and "Example" in proc.stdout
+
+
+@pytest.mark.parametrize("path", all_commands(), ids=lambda p: " ".join(p) or "confidante")
+def test_help_has_no_flag_labels_or_stray_spaces(path: list[str]) -> None:
+    text = CliRunner().invoke(app, [*path, "--help"], terminal_width=80).output
+    assert "<bool>" not in text
+    assert re.search(r"[\w)\]]\s+\.(\s|$)", text) is None  # no "in minutes ." left by markup
+
+
+def test_chat_help_says_the_defaults_in_words() -> None:
+    text = " ".join(CliRunner().invoke(app, ["chat", "--help"]).output.split())
+    assert "Length of the session in minutes (default 60)." in text
+    assert "such as en_GB (default: the system's)." in text

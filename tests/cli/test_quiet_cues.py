@@ -60,3 +60,23 @@ def test_nothing_is_printed_while_the_person_is_not_at_the_prompt(listener: List
     clock.advance(51 * 60)
     chat.tick()
     assert out.getvalue() == ""
+
+
+def test_a_two_minute_session_gives_its_cue_and_closes_with_our_time(listener: Listener) -> None:
+    clock = ManualClock()
+    session = listener.session(clock=clock, rng=random.Random(3), minutes=2)
+    session.open()
+    session.respond("My brother and I have not spoken in years.")
+    out = io.StringIO()
+    chat = ChatLoop(session, Terminal(out=out, width=200))
+    chat._waiting = True
+    clock.advance(30)
+    chat.tick()
+    assert out.getvalue() == ""  # a minute and a half left: nothing yet
+    clock.advance(31)
+    chat.tick()
+    assert "about a minute left" in out.getvalue()  # the cue comes at least a minute before the end
+    clock.advance(60)
+    chat.tick()
+    said = out.getvalue()
+    assert "Our time is up" in said and "hour" not in said

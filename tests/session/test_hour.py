@@ -181,3 +181,31 @@ def test_reprs_never_carry_what_was_said(listener: Listener) -> None:
     for obj in (session.state, session.state.turns[0], reply, session.state.turns[0].understanding):
         shown = repr(obj)
         assert "Ermintrude" not in shown and "savings" not in shown, type(obj).__name__
+
+
+def test_cues_scale_with_the_length_and_say_our_time(listener: Listener) -> None:
+    session, clock = new(listener, minutes=30)
+    session.open()
+    assert session.time_text() == "We have about 30 minutes left of our time."
+    cues = []
+    for _ in range(30):
+        clock.advance(60)
+        if session.due_cue() is not None:
+            cues.append(session.minutes_left())
+    assert cues == [5, 3]  # a sixth and a twelfth of thirty minutes, rounded up
+    assert session.time_text() == "Our time is up."
+
+
+def test_an_hour_is_still_called_our_hour(listener: Listener) -> None:
+    session, _ = new(listener, minutes=60)
+    assert session.time_text() == "We have about 60 minutes left of our hour."
+
+
+def test_a_returning_regular_hears_what_is_kept(listener: Listener) -> None:
+    clock = ManualClock()
+    session = listener.session(clock=clock, rng=random.Random(1), continuity="The move.")
+    text = session.disclosure().text
+    assert "AI listener" in text and "note you approved" in text
+    assert "forgotten when the session ends, unless you choose to update your note" in text
+    assert "unless you choose to be remembered" not in text
+    assert text.endswith(listener.guard.locale_line("en_US"))  # which country's lines, still said

@@ -227,3 +227,25 @@ def test_every_command_has_help_with_an_example(command: list[str]) -> None:
         result = run(*command, flag)
         assert result.exit_code == 0
         assert "Example" in result.output
+
+
+def test_passphrase_checks_in_the_order_a_person_types(handle: str) -> None:
+    wrong = run("vault", "passphrase", handle, input=f"wrong passphrase\n{NEW}\n{NEW}\n")
+    assert wrong.exit_code == 1
+    assert "New passphrase" not in wrong.output  # refused before the new one was asked for
+    short = run("vault", "passphrase", handle, input=f"{PASSPHRASE}\nshort\nshort\n")
+    assert short.exit_code == 1 and "at least 8 characters" in short.stderr
+    assert "again" not in short.output  # refused before it was asked a second time
+
+
+def test_forget_from_stdin_without_yes_says_yes_is_needed(handle: str) -> None:
+    result = run("vault", "forget", handle, "--passphrase-stdin", input=PASSPHRASE + "\n")
+    assert result.exit_code == 1
+    assert "add --yes" in result.stderr and "Aborted" not in result.output
+    assert [i.handle for i in Vault().regulars()] == [handle]  # nothing was forgotten
+    done = run("vault", "forget", handle, "--passphrase-stdin", "--yes", input=PASSPHRASE + "\n")
+    assert done.exit_code == 0 and Vault().regulars() == []
+
+
+def test_one_regular_is_one_regular(handle: str) -> None:
+    assert run("regulars").output.splitlines()[-1].startswith("1 regular. ")

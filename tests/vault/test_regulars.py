@@ -284,6 +284,21 @@ def test_migrations_create_exactly_the_schema_and_run_once(
         assert {"regulars", "confidante_vault_version"} <= set(inspector.get_table_names())
         with engine.connect() as conn:
             heads = conn.exec_driver_sql("SELECT version_num FROM confidante_vault_version").all()
-        assert heads == [("0001",)]
+        assert heads == [("0002",)]  # 0001 regulars, 0002 the referral tally
     finally:
         engine.dispose()
+
+
+def test_a_visit_counts_when_the_regular_comes_and_keeps_the_note(vault: Vault) -> None:
+    note = "  Byte for byte:\tthe move — and my sister.  "
+    handle, _ = vault.create(note, ["anxious"], ["family"], passphrase="correct horse battery")
+    before = vault.open(handle, "correct horse battery")
+    visited = vault.visit(handle, "correct horse battery")
+    assert visited.visits == before.visits + 1
+    again = vault.open(handle, "correct horse battery")
+    assert (again.note, again.feelings, again.topics, again.visits) == (
+        before.note, ("anxious",), ("family",), before.visits + 1
+    )
+    with pytest.raises(WrongKeyError):
+        vault.visit(handle, "not the passphrase")
+    assert vault.open(handle, "correct horse battery").visits == before.visits + 1

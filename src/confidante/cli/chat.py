@@ -17,6 +17,7 @@ from confidante.session.hour import Session
 from confidante.session.prompts import prompt
 from confidante.session.relief import parse_relief
 from confidante.settings import Settings, check_locale
+from confidante.vault.tally import Tally
 
 _TRIES = 3  # times a relief answer may be re-asked before it counts as skipped
 TICK_SECONDS = 5.0  # how often a quiet terminal checks for a due time cue
@@ -26,11 +27,12 @@ class ChatLoop:
     """Drives one session in a terminal, from the notice to the goodbye."""
 
     def __init__(self, session: Session, term: Terminal, regular: Regular | None = None,
-                 settings: Settings | None = None) -> None:
+                 settings: Settings | None = None, tally: Tally | None = None) -> None:
         self.session = session
         self.term = term
         self.regular = regular
         self.settings = settings
+        self.tally = tally  # the operator's yearly referral counts, when a database is set
         self._speaker = prompt("terminal.listener")
         self._told_time_up = False  # in a crisis the hour runs on; say so only once
         # The session is not thread-safe: replies and the quiet-time ticker take turns.
@@ -47,8 +49,7 @@ class ChatLoop:
                 text = cue.text
             elif self.session.time_up and not self._told_time_up:
                 self._told_time_up = True
-                quiet = self.session.should_close
-                text = prompt("time.up_quiet") if quiet else self.session.time_text()
+                text = self.session.time_text(quiet=self.session.should_close)
             else:
                 return
             self.term.blank()
@@ -99,6 +100,8 @@ class ChatLoop:
             try:
                 with self._lock:
                     reply = self.session.respond(line)
+                if reply.referral and self.tally is not None:
+                    self.tally.record(reply.kind)  # a failed count never stops the reply
             except InputError as err:
                 self.term.say(str(err))
                 continue
@@ -154,11 +157,11 @@ def _locale_option(value: str | None) -> str | None:
 def chat(
     minutes: int = typer.Option(
         None, "--minutes", "-m", min=1, max=600,
-        help="Length of the session in minutes [default: 60].",
+        help="Length of the session in minutes (default 60).",
     ),
     locale: str = typer.Option(
         None, "--locale", "-l", callback=_locale_option,
-        help="Locale for helplines, e.g. en_GB [default: the system's].",
+        help="Locale for helplines, such as en_GB (default: the system's).",
     ),
     regular: str = typer.Option(
         None, "--regular", "-r",
@@ -179,10 +182,11 @@ def chat(
         settings = replace(settings, minutes=minutes)
     if locale:
         settings = replace(settings, locale=locale)
-    term = Terminal()
+    term = Terminal(limit=settings.max_message_chars)
     listener = Listener.default(settings)
     opened = open_regular(term, regular, settings) if regular else None
     session = listener.session(
         rng=random.Random(seed), continuity=opened.record.note if opened else None
     )
-    ChatLoop(session, term, opened, settings).run()
+    tally = Tally(settings.database_url) if settings.database_url else None
+    ChatLoop(session, term, opened, settings, tally).run()

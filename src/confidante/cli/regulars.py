@@ -58,4 +58,5 @@ def regulars(
             last=info.last_month,
         )
         typer.echo(row.rstrip())
-    typer.echo(say("regulars.footer", count=len(infos)))
+    one = len(infos) == 1
+    typer.echo(say("regulars.footer_one") if one else say("regulars.footer", count=len(infos)))

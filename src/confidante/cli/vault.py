@@ -20,7 +20,7 @@ import typer
 from confidante.datafiles import load_toml, text_at
 from confidante.errors import ConfidanteError
 from confidante.vault import RegularRecord, Vault
-from confidante.vault.phrases import MIN_PASSPHRASE_CHARS
+from confidante.vault.phrases import MIN_PASSPHRASE_CHARS, check_new_passphrase
 
 _WORDING = "wording.toml"
 
@@ -185,10 +185,13 @@ def passphrase(
 
         confidante vault passphrase willow-lantern-0427
     """
+    # Checked in the order a person types: the current passphrase opens the record before the
+    # new one is asked for, and the new one's length is checked before it is asked again.
     current = read_passphrase(passphrase_stdin, "vault.current_passphrase")
-    new = _read_new_passphrase(passphrase_stdin)
     with open_vault(database_url) as vault:
         try:
+            vault.open(handle, current)
+            new = _read_new_passphrase(passphrase_stdin, current)
             vault.change_passphrase(handle, current, new)
         except ConfidanteError as err:
             raise fail(str(err)) from None
@@ -208,6 +211,9 @@ def forget(
 
         confidante vault forget willow-lantern-0427
     """
+    if passphrase_stdin and not yes:
+        # The confirmation would be read from the same piped input as the passphrase.
+        raise fail(say("vault.forget_needs_yes"))
     passphrase = read_passphrase(passphrase_stdin)
     if not yes:
         typer.confirm(say("vault.forget_confirm", handle=handle), abort=True)
@@ -219,12 +225,14 @@ def forget(
     typer.echo(say("vault.forgotten"))
 
 
-def _read_new_passphrase(from_stdin: bool) -> str:
-    """The new passphrase: asked twice with hidden input, or the second line of standard input."""
+def _read_new_passphrase(from_stdin: bool, current: str) -> str:
+    """The new passphrase: asked twice with hidden input, or the second line of standard input;
+    one too short (or unchanged) is refused before it is asked again."""
     if from_stdin:
         # An empty line passes through: the vault refuses it with the reason and what to do.
         return sys.stdin.readline().rstrip("\r\n")
     new: str = typer.prompt(say("vault.new_passphrase", min=MIN_PASSPHRASE_CHARS), hide_input=True)
+    check_new_passphrase(current, new)
     # Our own second prompt, not Click's confirmation loop, so its wording is reviewed with ours.
     again: str = typer.prompt(say("vault.new_passphrase_again"), hide_input=True)
     if again != new:

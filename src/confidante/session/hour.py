@@ -38,6 +38,7 @@ from confidante.session.parts import GuardLike, PolicyLike, UnderstanderLike
 from confidante.session.prompts import prompt
 from confidante.session.relief import relief_comment
 from confidante.voices.base import Voice, VoiceContext
+from confidante.voices.guarded import voice_notice
 
 #: Continuous use after which the AI disclosure is repeated (companion-chatbot laws ask for 3 h).
 REMINDER_SECONDS = 3 * 60 * 60
@@ -137,6 +138,8 @@ class Session:
         else:
             notice = self._guard.disclosure("opening", self._rng)
         text = f"{notice} {self._guard.locale_line(self.state.locale)}"
+        remote = voice_notice(self._voice)  # the conversation is sent to another machine
+        text = f"{text} {remote}" if remote else text
         return Reply(text=text, move=Move.DISCLOSURE)
 
     def set_relief_before(self, score: int | None) -> None:
@@ -301,10 +304,15 @@ class Session:
 
     def _speak(self, plan: Plan) -> str:
         """Let the voice say the plan, and remember its sentences so none is said twice."""
-        recent = [m for t in self.state.turns[-RECENT_MESSAGES // 2 :] for m in (t.said, t.reply)]
+        # Crisis turns are never shown to a voice, not even as context for a later turn.
+        turns = [t for t in self.state.turns if t.move is not Move.CRISIS]
+        recent = [m for t in turns[-RECENT_MESSAGES // 2 :] for m in (t.said, t.reply)]
         context = VoiceContext(rng=self._rng, used_sentences=self.state.used_sentences,
                                recent=recent)
-        text = "".join(self._voice.say(plan, context)).strip()
+        if plan.fixed is not None:
+            text = plan.fixed.strip()  # reviewed text: said here, never given to a voice
+        else:
+            text = "".join(self._voice.say(plan, context)).strip()
         self.state.used_sentences.update(normalise_sentence(s) for s in sentences(text))
         return text
 

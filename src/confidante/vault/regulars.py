@@ -113,6 +113,20 @@ class Vault:
         row, keys = self._unlock(handle, passphrase)
         return _record(row, _payload(row, keys))
 
+    def visit(self, handle: str, passphrase: str) -> RegularRecord:
+        """Open a record and count a visit in this month, keeping what it holds as it is.
+
+        A regular's visit counts when they come, whether or not they change their note.
+        """
+        row, keys = self._unlock(handle, passphrase)
+        written = self._rewrite(
+            row, keys, passphrase, partial(self._rekeyed, passphrase=passphrase), None,
+            self._month(),
+        )
+        if (written.kdf, written.salt) != (row.kdf, row.salt):
+            keys = self._keys_for(written, passphrase)  # re-keyed on the way: derive once more
+        return _record(written, _payload(written, keys))
+
     def update(
         self,
         handle: str,
@@ -213,6 +227,8 @@ class Vault:
         cleaned = clean_handle(handle) if isinstance(handle, str) else None
         row = self._store.load(cleaned) if cleaned else None
         if row is None:
+            # The same Argon2id work as a wrong passphrase, so timing cannot tell which it was.
+            stretch(passphrase if isinstance(passphrase, str) else "", bytes(SALT_BYTES), self._kdf)
             raise _not_found()
         keys = self._keys_for(row, passphrase)
         if not key_matches(keys, row.ciphertext):

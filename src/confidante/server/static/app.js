@@ -15,6 +15,7 @@
   let timerHandle = null;
   let busy = false;
   let themes = [];
+  let unsent = null; // the bubble of a message the server did not take, until it is sent again
 
   // ---- small helpers -------------------------------------------------------------------
 
@@ -42,8 +43,19 @@
     const body = document.createElement("p");
     body.textContent = text;
     item.append(name, body);
-    $("log").append(item);
-    item.scrollIntoView({ block: "end", behavior: "smooth" });
+    const log = $("log");
+    log.append(item);
+    // Scroll the log itself: scrolling the item into view would move the page and push the
+    // message box below the screen.
+    log.scrollTop = log.scrollHeight;
+    if (who !== "you") $("heard").textContent = text; // a person's own words are not read back
+    return item;
+  }
+
+  function sendNote(text) {
+    const note = $("send-note");
+    note.textContent = text || "";
+    note.hidden = !text;
   }
 
   async function call(method, path, body) {
@@ -232,8 +244,9 @@
     if (!text || busy || !token) return;
     busy = true;
     status(words.sending);
-    say("you", text);
-    box.value = "";
+    if (unsent) unsent.remove(); // sent again: the new bubble takes its place
+    unsent = null;
+    const mine = say("you", text);
     try {
       let turn = null;
       if (socket && socketReady) {
@@ -246,6 +259,9 @@
         if (frame.type === "reply") turn = frame;
       }
       if (!turn) turn = await call("POST", "/api/session/messages", { text });
+      // Only now is the text the server's to keep; until then it stays in the box.
+      if (box.value.trim() === text) box.value = "";
+      sendNote("");
       status("");
       say("listener", turn.reply.text, turn.reply.cue);
       syncTime(turn.time);
@@ -256,7 +272,15 @@
         return;
       }
     } catch (err) {
+      mine.classList.add("unsent");
+      const mark = document.createElement("span");
+      mark.className = "unsent-note";
+      mark.textContent = words.notSent;
+      mine.append(mark);
+      unsent = mine;
       failed(err);
+      // The reason (such as how long to wait) sits beside the box, where the person looks.
+      if (token) sendNote(err && err.message ? err.message : words.error);
     } finally {
       busy = false;
       if (!$("chat").hidden && !$("composer").hidden) box.focus();
@@ -348,6 +372,8 @@
   // Drop what was said from the page itself once it is over.
   function forgetPage() {
     $("log").replaceChildren();
+    $("heard").textContent = "";
+    sendNote("");
     $("note").value = "";
     $("message").value = "";
     $("kept").textContent = "";
