@@ -12,6 +12,7 @@ from confidante.cli.chat import chat
 from confidante.cli.eval import eval_
 from confidante.cli.regulars import regulars
 from confidante.cli.replay import replay
+from confidante.cli.report import report
 from confidante.cli.serve import serve
 from confidante.cli.vault import vault_app
 from confidante.errors import ConfidanteError
@@ -22,13 +23,30 @@ DEBUG_ENV = "CONFIDANTE_DEBUG"
 
 app = typer.Typer(
     name="confidante",
-    help="Confidante: an AI listener for an hour. It listens, reflects, and forgets.",
-    no_args_is_help=True,
+    # No command prints the help and exits 0 (click's no_args_is_help exits 2, as for an error).
+    invoke_without_command=True,
     add_completion=False,
     # Rich tracebacks print local variables, which could hold what a person said.
     pretty_exceptions_enable=False,
+    # Plain help, as click prints it: no "<bool>" label on flags, and brackets are not markup.
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+@app.callback()
+def _root(ctx: typer.Context) -> None:
+    """Confidante: an AI listener for an hour. It listens, reflects, and forgets.
+
+    Example usage:
+
+        confidante chat
+    """
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(0)
+
+
 app.command()(chat)
 app.command()(replay)
 app.command()(serve)
@@ -36,6 +54,7 @@ app.add_typer(vault_app, name="vault")
 app.command()(regulars)
 app.command()(audit)
 app.command("eval")(eval_)
+app.command()(report)
 
 
 def main() -> None:

@@ -55,7 +55,7 @@ MODEL_MIN_WORDS = 20
 READER_SURE = 0.9
 BOUNDARY_IDS = (
     "diagnosis", "medication", "legal", "sexual", "romance",
-    "friendship", "other_users", "rules", "ai_question",
+    "friendship", "other_users", "rules", "ai_question", "minor",
 )  # fmt: skip
 
 
