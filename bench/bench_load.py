@@ -60,6 +60,8 @@ from typing import Any
 from loadkit import HOST, Barrier, Connection, free_port, percentile, window_rates
 from pydantic import BaseModel
 
+METRICS_TOKEN = "bench-metrics-token"  # /metrics asks for the operator's token
+
 MAX_SESSIONS = 1000
 MAX_TURNS = 200
 SCRIPT = (
@@ -105,7 +107,9 @@ def serve(kind: str, port: int, redis_url: str = "", workers: int = 1) -> None:
         from confidante import Settings
         from confidante.server import Limits, create_app
 
-        settings = Settings(locale="en_US", minutes=600, redis_url=redis_url)
+        settings = Settings(
+            locale="en_US", minutes=600, redis_url=redis_url, metrics_token=METRICS_TOKEN
+        )
         app: Any = create_app(settings, limits=Limits.unbounded(), engine_workers=workers)
     else:
         app = echo_app()
@@ -272,7 +276,10 @@ async def server_metrics(port: int) -> dict[str, float]:
     """Mean engine time and mean turn time as the server measured them (from /metrics)."""
     conn = await Connection.open(port)
     try:
-        conn.writer.write(f"GET /metrics HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode())
+        conn.writer.write(
+            f"GET /metrics HTTP/1.1\r\nHost: {HOST}\r\n"
+            f"Authorization: Bearer {METRICS_TOKEN}\r\n\r\n".encode()
+        )
         await conn.writer.drain()
         await conn.reader.readline()
         length = 0

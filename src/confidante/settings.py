@@ -44,7 +44,42 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("openai_base_url", "", "Base URL of an OpenAI-compatible server for the openai voice."),
     Setting("openai_model", "", "Model name to ask the OpenAI-compatible server for."),
     Setting("gguf_path", "", "Path to a local GGUF model for the llamacpp voice."),
+    Setting(
+        "chat_format",
+        "",
+        "llama-cpp-python chat format (e.g. chatml) for a GGUF without a chat template; empty "
+        "uses the model's own.",
+    ),
+    Setting(
+        "voice_timeouts",
+        "3,10,20",
+        "Seconds a model voice may take to connect, to give its first token, and for a whole "
+        "reply; past them the phrasebook answers.",
+    ),
     Setting("plugins", "", "Comma-separated allow-list of third-party voice entry points."),
+    Setting(
+        "frontend_key",
+        "",
+        "API key a trusted chat front end (Open WebUI) sends as Bearer on /v1; its requests are "
+        "rate-limited per conversation instead of per address.",
+    ),
+    Setting(
+        "metrics_token",
+        "",
+        "Bearer token that /metrics asks for; empty keeps /metrics closed (403).",
+    ),
+    Setting(
+        "allowed_hosts",
+        "127.0.0.1,localhost,::1",
+        "Comma-separated Host names the server answers (and WebSocket Origins it takes); "
+        "`*.example.org` matches subdomains.",
+    ),
+    Setting(
+        "address_key_file",
+        "",
+        "File holding the key that hashes client addresses for shared rate limits (Redis mode); "
+        "empty means address.key in the user directory, made 0600 on first use.",
+    ),
 )
 
 
@@ -93,7 +128,13 @@ class Settings:
     openai_base_url: str = ""
     openai_model: str = ""
     gguf_path: str = ""
+    chat_format: str = ""
+    voice_timeouts: tuple[float, float, float] = (3.0, 10.0, 20.0)
     plugins: tuple[str, ...] = ()
+    frontend_key: str = field(default="", repr=False)
+    metrics_token: str = field(default="", repr=False)
+    allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "::1")
+    address_key_file: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -126,7 +167,9 @@ def _parse(name: str, raw: str) -> object:
             return value
         if name == "cue_minutes":
             return tuple(int(p) for p in raw.split(",") if p.strip())
-        if name == "plugins":
+        if name == "voice_timeouts":
+            return _timeouts(raw)
+        if name in ("plugins", "allowed_hosts"):
             return tuple(p.strip() for p in raw.split(",") if p.strip())
         if name == "locale":
             try:
@@ -139,3 +182,17 @@ def _parse(name: str, raw: str) -> object:
             "for lists); fix or unset it."
         ) from None
     return raw
+
+
+def _timeouts(raw: str) -> tuple[float, float, float]:
+    """Three positive numbers of seconds: connect, first token, whole reply."""
+    try:
+        parts = tuple(float(p) for p in raw.split(","))
+    except ValueError:
+        parts = ()
+    if len(parts) != 3 or not all(0 < p <= 600 for p in parts):
+        raise ConfigError(
+            "CONFIDANTE_VOICE_TIMEOUTS must be three numbers of seconds, connect, first token "
+            "and whole reply, e.g. 3,10,20; fix or unset it."
+        )
+    return (parts[0], parts[1], parts[2])

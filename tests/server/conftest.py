@@ -19,6 +19,8 @@ from confidante.server import Limits, create_app
 from confidante.server.store import MemoryStore, SessionStore
 
 CANARIES = ("Zorbel123", "Quillfish77", "Marrowind42")
+BASE_URL = "http://127.0.0.1"
+METRICS_TOKEN = "operator-metrics-token"
 
 
 @dataclass
@@ -70,7 +72,8 @@ def make_rig(listener: Listener) -> Iterator[MakeRig]:
             limits=limits,
             debug=debug,
         )
-        client = TestClient(app, raise_server_exceptions=False)
+        # The server answers only allowed Host names (127.0.0.1 by default), not "testserver".
+        client = TestClient(app, raise_server_exceptions=False, base_url=BASE_URL)
         client.__enter__()
         clients.append(client)
         return Rig(app=app, clock=clock, store=store, client=client)
@@ -97,13 +100,13 @@ def free_port() -> int:
 class LiveServer:
     """A real uvicorn serving an app on 127.0.0.1 in a background thread."""
 
-    def __init__(self, app: FastAPI) -> None:
+    def __init__(self, app: FastAPI, **options: Any) -> None:
         self.app = app
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
             app, host="127.0.0.1", port=self.port, access_log=False, log_level="warning",
-            ws="websockets-sansio",
+            ws="websockets-sansio", **options,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
+import pytest
 from tests.server.conftest import CANARIES, MakeRig, Rig
 
 from confidante import Settings
@@ -258,3 +260,89 @@ def test_healthz(rig: Rig) -> None:
     health = rig.client.get("/healthz")
     assert health.status_code == 200 and health.json()["ok"] is True
     assert health.json()["store"] == "memory"
+
+
+def test_an_unknown_handle_costs_the_same_kdf_work_as_a_wrong_passphrase(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from confidante.vault import regulars
+
+    with Vault() as vault:
+        handle, _ = vault.create("A note.", passphrase="a long passphrase here")
+    runs: list[int] = []
+    real = regulars.stretch
+
+    def counted(secret: str, salt: bytes, params: Any) -> bytes:
+        runs.append(params.memory_kib)
+        return real(secret, salt, params)
+
+    monkeypatch.setattr(regulars, "stretch", counted)
+    wrong = {"handle": handle, "passphrase": "not the passphrase"}
+    assert rig.client.post("/api/sessions", json={"regular": wrong}).status_code == 403
+    for unknown in ("willow-lantern-0427", "not a handle"):
+        runs_before = len(runs)
+        login = {"handle": unknown, "passphrase": "whatever it is"}
+        assert rig.client.post("/api/sessions", json={"regular": login}).status_code == 403
+        assert len(runs) == runs_before + 1 and runs[-1] == runs[0]
+
+
+def test_a_note_is_kept_once_and_only_after_a_turn(rig: Rig) -> None:
+    headers = rig.started()
+    keep = {"note": "A friend.", "passphrase": "a long passphrase here"}
+    early = rig.client.post("/api/session/remember", json=keep, headers=headers)
+    assert early.status_code == 409 and "Talk first" in early.json()["error"]
+    rig.client.post("/api/session/messages", json={"text": VENTING[0]}, headers=headers)
+    weak = rig.client.post("/api/session/remember", json={**keep, "passphrase": "x"},
+                           headers=headers)
+    assert weak.status_code == 400  # nothing kept: the one note may still be kept
+    assert rig.client.post("/api/session/remember", json=keep, headers=headers).status_code == 200
+    again = rig.client.post("/api/session/remember", json=keep, headers=headers)
+    assert again.status_code == 409 and again.json()["status"] == 409
+
+
+def test_notes_are_rate_limited_per_address(rig: Rig) -> None:
+    codes = []
+    for _ in range(4):
+        headers = rig.started()
+        rig.client.post("/api/session/messages", json={"text": VENTING[1]}, headers=headers)
+        kept = rig.client.post("/api/session/remember", json={"note": "n"}, headers=headers)
+        codes.append(kept.status_code)
+    assert codes == [200, 200, 200, 429]
+
+
+def test_a_session_past_its_hour_and_grace_answers_with_the_close(rig: Rig) -> None:
+    from confidante.server.desk import GRACE_SECONDS
+
+    headers = rig.started()
+    rig.clock.advance(59 * 60)
+    for _ in range(3):  # writes near the end do not stretch the session's life
+        rig.clock.advance(GRACE_SECONDS / 4)
+        assert rig.client.get("/api/session", headers=headers).status_code == 200
+    rig.clock.advance(GRACE_SECONDS / 4 + 61)
+    late = rig.client.post("/api/session/messages", json={"text": "hello"}, headers=headers)
+    assert late.status_code == 410 and "has ended" in late.json()["error"]
+    assert rig.client.get("/api/session", headers=headers).status_code == 404  # deleted
+
+
+def test_the_time_to_live_never_passes_the_hard_end(make_rig: MakeRig) -> None:
+    now = [0.0]
+    rig = make_rig(store=MemoryStore(now=lambda: now[0]), limits=Limits(idle_seconds=3600))
+    _, headers = rig.create(minutes=1)
+    rig.client.post("/api/session/start", json={}, headers=headers)
+    from confidante.server.desk import GRACE_SECONDS
+
+    now[0] += 60 + GRACE_SECONDS + 1  # the store's own clock: the record has gone
+    assert rig.client.get("/api/session", headers=headers).status_code == 404
+
+
+def test_text_that_is_not_unicode_is_a_400_not_a_500(rig: Rig) -> None:
+    headers = {**rig.started(), "Content-Type": "application/json"}
+    raw = b'{"text": "I am \\ud800 here"}'
+    said = rig.client.post("/api/session/messages", content=raw, headers=headers)
+    assert said.status_code in (400, 422) and said.json()["ok"] is False
+    v1 = b'{"model": "confidante", "messages": [{"role": "user", "content": "hi \\ud800"}]}'
+    answer = rig.client.post("/v1/chat/completions", content=v1,
+                             headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400 and "Unicode" in answer.json()["error"]["message"]  # OpenAI's
+    fine = rig.client.post("/api/session/messages", json={"text": "Still here."}, headers=headers)
+    assert fine.status_code == 200

@@ -40,7 +40,7 @@ DESKTOP = {"width": 1200, "height": 900}
 def server() -> Iterator[LiveServer]:
     """A server of the browser tests' own, so its session count is theirs alone; set up as
     ``confidante serve`` is by default, with the listener in an engine process."""
-    app = create_app(Settings(locale="en_GB"), limits=Limits.unbounded(), engine_workers=1)
+    app = create_app(Settings(locale="en_GB", metrics_token="t"), limits=Limits.unbounded(), engine_workers=1)
     with LiveServer(app) as live:
         yield live
 
@@ -77,7 +77,7 @@ class Watch:
 
     def open_sessions(self, server: LiveServer) -> int:
         """Sessions open on the server, from its metrics (Playwright holds this thread's loop)."""
-        text = httpx.get(server.url + "/metrics").text
+        text = httpx.get(server.url + "/metrics", headers={"Authorization": "Bearer t"}).text
         found = re.search(r"^confidante_sessions_open (\S+)$", text, re.MULTILINE)
         assert found is not None
         return int(float(found.group(1)))
@@ -143,7 +143,7 @@ def test_a_whole_hour_with_the_keyboard(watch: Watch, server: LiveServer) -> Non
     reply = send(watch, f"My friend {CANARIES[0]} stopped answering my messages.")
     assert reply.strip()
     send(watch, "I feel so alone in the evenings.")
-    assert page.locator("#log").get_attribute("aria-live") == "polite"
+    assert page.locator("#heard").get_attribute("aria-live") == "polite"
     nothing_kept(page)
     watch.shot("02-chat-phone.png")
     page.set_viewport_size(DESKTOP)
@@ -273,3 +273,89 @@ def test_the_page_is_labelled_and_fits_a_phone(watch: Watch) -> None:
     page.locator("h1").click()
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "quick-exit"
+
+
+def in_view(page: Any, selector: str) -> bool:
+    """Whether the element is wholly inside the visible window."""
+    return bool(page.evaluate(
+        """(sel) => { const r = document.querySelector(sel).getBoundingClientRect();
+                      return r.top >= 0 && r.bottom <= window.innerHeight; }""",
+        selector,
+    ))
+
+
+def test_the_message_box_stays_in_view_after_ten_replies_on_a_phone(watch: Watch) -> None:
+    page = watch.page
+    begin_and_start(watch, relief_steps=None)
+    lines = ["My sister moved to another city last spring.", "We used to walk by the river.",
+             "Now the evenings feel long.", "Work is fine, mostly.", "I cook for one now.",
+             "Sometimes I call her but she is busy.", "I miss the walks most of all.",
+             "My neighbour waves at me.", "I started reading again.", "It helps a little."]
+    for line in lines:
+        send(watch, line)
+        assert in_view(page, "#message"), "the message box scrolled below the screen"
+        assert page.evaluate("document.activeElement.id") == "message"
+    watch.shot("ten-replies-phone.png")
+    # The log scrolled, not the page: the newest reply is visible inside it.
+    assert in_view(page, "#log li.listener:last-child")
+    # Only the listener's words go to the live region, never the person's own.
+    assert page.locator("#log").get_attribute("aria-live") is None
+    assert page.locator("#heard").inner_text() == page.locator(
+        "#log li.listener:last-child p").inner_text()
+
+
+@pytest.fixture(scope="module")
+def tight_server() -> Iterator[LiveServer]:
+    """A server that takes two turns at once and then asks the page to wait (429)."""
+    from dataclasses import replace
+
+    from confidante.server.limits import Rate
+
+    limits = replace(Limits.unbounded(), turns=Rate(per_minute=0.5, burst=2))
+    app = create_app(Settings(locale="en_GB", metrics_token="t"), limits=limits, engine_workers=1)
+    with LiveServer(app) as live:
+        yield live
+
+
+def test_a_send_during_a_429_keeps_its_text_and_says_not_sent(
+    browser: Any, tight_server: LiveServer
+) -> None:
+    context = browser.new_context(viewport=PHONE)
+    try:
+        watch = Watch(context.new_page(), tight_server.url)
+        page = watch.page
+        begin_and_start(watch, relief_steps=None)
+        text = "I wanted to tell you about my brother."
+        for _ in range(4):  # the third turn or so runs into the limit
+            before = page.locator("#log li.listener").count()
+            page.keyboard.type(text)
+            page.keyboard.press("Enter")
+            # The page's CSP forbids a string predicate, so poll from here.
+            for _ in range(200):
+                if page.locator("#log li.unsent").count() or (
+                    page.locator("#log li.listener").count() > before
+                ):
+                    break
+                page.wait_for_timeout(50)
+            if page.locator("#log li.unsent").count():
+                break
+        unsent = page.locator("#log li.unsent")
+        assert unsent.count() == 1
+        assert "Not sent — try again." in unsent.inner_text()
+        assert page.locator("#message").input_value() == text  # the text is still in the box
+        note = page.locator("#send-note")
+        assert note.is_visible() and "Wait" in note.inner_text()
+        assert in_view(page, "#send-note") and in_view(page, "#message")
+        watch.shot("not-sent-phone.png")
+    finally:
+        context.close()
+
+
+def test_a_skip_link_leads_past_the_header(watch: Watch) -> None:
+    page = watch.page
+    page.goto(watch.base + "/")
+    page.locator("h1").click()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('href')") == "#main"
+    assert page.evaluate("document.activeElement.textContent") == "Skip to the conversation"

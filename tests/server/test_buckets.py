@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import redis
@@ -11,8 +12,10 @@ from redis.asyncio import Redis
 from tests.server.conftest import MakeRig, Rig
 
 from confidante import Settings
+from confidante.errors import ConfigError
+from confidante.paths import user_dir
 from confidante.server import Limits
-from confidante.server.buckets import SharedAddressKeys, SharedRateLimiter
+from confidante.server.buckets import SharedAddressKeys, SharedRateLimiter, address_key
 from confidante.server.limits import Rate
 from confidante.server.store import RedisStore, StoreDown
 
@@ -73,35 +76,39 @@ def test_a_sessions_turns_are_counted_across_replicas(
     assert codes == [200, 200, 200, 429]
 
 
-def test_redis_holds_no_address_and_its_key_expires(
+def test_redis_holds_no_address_nor_the_key_that_hashes_them(
     make_rig: MakeRig, redis_url: str, raw: redis.Redis
 ) -> None:
     one, _ = _replicas(make_rig, redis_url)
     assert one.client.post("/api/sessions", json={}).status_code == 201
-    assert 0 < raw.ttl("confidante:address-key") <= 24 * 3600
+    assert raw.get("confidante:address-key") is None  # the key lives outside Redis
+    key_file = user_dir() / "address.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600 and len(key_file.read_bytes()) == 32
     for key in raw.scan_iter("confidante:rate:*"):
         assert b"testclient" not in key
         assert 0 < raw.pttl(key) <= 200_000  # gone once the bucket would be full again
         assert all(b"testclient" not in v for v in raw.hgetall(key).values())
 
 
-def test_two_replicas_key_an_address_alike(redis_url: str, raw: redis.Redis) -> None:
-    async def keys() -> tuple[str, str, str]:
-        a, b = Redis.from_url(redis_url), Redis.from_url(redis_url)
-        try:
-            first, second = SharedAddressKeys(a), SharedAddressKeys(b)
-            return (
-                await first.of("192.0.2.7"),
-                await second.of("192.0.2.7"),
-                await second.of("192.0.2.8"),
-            )
-        finally:
-            await a.aclose()
-            await b.aclose()
+def test_two_replicas_key_an_address_alike(tmp_path: Path) -> None:
+    shared = Settings(locale="en_US", address_key_file=str(tmp_path / "secret"))
+    first, second = SharedAddressKeys(address_key(shared)), SharedAddressKeys(address_key(shared))
+    other = SharedAddressKeys(address_key(Settings(address_key_file=str(tmp_path / "other"))))
 
-    same, alike, other = asyncio.run(keys())
-    assert same == alike != other
+    async def keys() -> tuple[str, str, str, str]:
+        return (
+            await first.of("192.0.2.7"),
+            await second.of("192.0.2.7"),
+            await second.of("192.0.2.8"),
+            await other.of("192.0.2.7"),
+        )
+
+    same, alike, elsewhere, unshared = asyncio.run(keys())
+    assert same == alike != elsewhere and same != unshared
     assert "192.0.2.7" not in same
+    (tmp_path / "short").write_bytes(b"abc")
+    with pytest.raises(ConfigError, match="delete it"):
+        address_key(Settings(address_key_file=str(tmp_path / "short")))
 
 
 def test_an_absent_redis_is_said_plainly() -> None:

@@ -88,9 +88,12 @@ def test_errors_reach_the_client_as_api_errors(client: OpenAI) -> None:
             model="gpt-4o", messages=[{"role": "user", "content": "hello"}]
         )
     assert unknown.value.status_code == 404
+    # OpenAI's shape, so the client shows what to do next, not only "Error code: 404".
+    assert unknown.value.code == "unknown_model"
+    assert "GET /v1/models" in unknown.value.message
     with pytest.raises(openai.BadRequestError):
         client.chat.completions.create(
-            model="confidante", messages=[{"role": "assistant", "content": "hello"}]
+            model="confidante", messages=[{"role": "system", "content": "hello"}]
         )
     with pytest.raises(openai.APIStatusError) as long:
         client.chat.completions.create(
@@ -102,3 +105,47 @@ def test_errors_reach_the_client_as_api_errors(client: OpenAI) -> None:
 def test_a_crisis_gets_the_protocol_over_the_openai_face_too(client: OpenAI) -> None:
     reply = ask(client, [{"role": "user", "content": "I want to kill myself tonight."}])
     assert "988" in reply or "emergency" in reply.lower()
+
+
+def test_n_and_a_tiny_max_tokens_are_refused_clearly(client: OpenAI) -> None:
+    messages = [{"role": "user", "content": FIRST}]
+    with pytest.raises(openai.BadRequestError) as many:
+        client.chat.completions.create(model="confidante", messages=messages, n=2)  # type: ignore[arg-type]
+    assert many.value.code == "one_choice" and "set it to 1" in many.value.message
+    with pytest.raises(openai.BadRequestError) as tiny:
+        client.chat.completions.create(model="confidante", messages=messages, max_tokens=5)  # type: ignore[arg-type]
+    assert tiny.value.code == "max_tokens_low"
+    done = client.chat.completions.create(model="confidante", messages=messages, max_tokens=400)  # type: ignore[arg-type]
+    assert done.choices[0].finish_reason == "stop"
+
+
+def test_a_conversation_over_the_replay_cap_is_a_clear_413(client: OpenAI) -> None:
+    long = [
+        {"role": "user" if i % 2 == 0 else "assistant", "content": "x" * 3900}
+        for i in range(13)
+    ]  # 7 user messages of 3,900 characters: over the 24,000 replayed
+    with pytest.raises(openai.APIStatusError) as over:
+        client.chat.completions.create(model="confidante", messages=long)  # type: ignore[arg-type]
+    assert over.value.status_code == 413 and over.value.code == "too_much_history"
+    many = [{"role": "user", "content": "hi"}] * 201
+    with pytest.raises(openai.APIStatusError) as count:
+        client.chat.completions.create(model="confidante", messages=many)  # type: ignore[arg-type]
+    assert count.value.status_code == 413 and count.value.code == "too_many_messages"
+
+
+def test_a_seed_may_vary_the_wording_and_buttons_are_answered_plainly(client: OpenAI) -> None:
+    history = [
+        {"role": "user", "content": FIRST},
+        {"role": "assistant", "content": "..."},
+        {"role": "user", "content": SECOND},
+    ]
+    plain = ask(client, history)
+    seeded = {
+        client.chat.completions.create(model="confidante", messages=history, seed=s)  # type: ignore[arg-type]
+        .choices[0].message.content
+        for s in range(1, 9)
+    }
+    assert seeded - {plain}
+    concise = ask(client, [*history, {"role": "assistant", "content": plain},
+                           {"role": "user", "content": "More concise"}])
+    assert concise == "I'll keep my replies short. Say as much or as little as you like."

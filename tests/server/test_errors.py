@@ -28,6 +28,17 @@ def assert_shape(response: httpx.Response, status: int) -> dict[str, Any]:
     return body
 
 
+def assert_openai_shape(response: httpx.Response, status: int) -> dict[str, Any]:
+    """/v1's errors take OpenAI's shape, so OpenAI clients show the message and code."""
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"message", "type", "param", "code"}
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    assert CANARIES[1] not in response.text
+    return body
+
+
 class ExplodingStore(MemoryStore):
     """A store that fails to write back (a replica won the race) or breaks outright."""
 
@@ -54,7 +65,7 @@ def test_every_error_route_has_the_one_shape(make_rig: MakeRig) -> None:
     say = "/api/session/messages"
     assert_shape(c.get("/no/such/page"), 404)
     assert_shape(c.get("/static/nothing.css"), 404)
-    assert_shape(c.get("/v1/models/gpt-4"), 404)
+    assert_openai_shape(c.get("/v1/models/gpt-4"), 404)
     assert_shape(c.get("/api/sessions"), 405)
     assert_shape(c.put("/healthz"), 405)
     invalid = assert_shape(c.post(say, json={"text": 5, "extra": SECRET}, headers=headers), 422)
@@ -75,11 +86,13 @@ def test_every_error_route_has_the_one_shape(make_rig: MakeRig) -> None:
     limited = c.post(say, json={"text": "three"}, headers=headers)
     assert_shape(limited, 429)
     assert "retry-after" in limited.headers
-    assert_shape(c.post("/v1/chat/completions", json={"model": "gpt-4", "messages": [
+    assert_openai_shape(c.post("/v1/chat/completions", json={"model": "gpt-4", "messages": [
         {"role": "user", "content": "hi"}]}), 404)
-    assert_shape(c.post("/v1/chat/completions", json={"model": "confidante", "messages": [
-        {"role": "assistant", "content": "hi"}]}), 400)
-    assert_shape(c.post("/v1/chat/completions", json={"model": "confidante", "messages": []}), 422)
+    assert_openai_shape(c.post("/v1/chat/completions", json={"model": "confidante", "messages": [
+        {"role": "system", "content": "hi"}]}), 400)
+    assert_openai_shape(
+        c.post("/v1/chat/completions", json={"model": "confidante", "messages": []}), 422
+    )
     wrong = c.post("/api/sessions", json={"regular": {"handle": "no-one", "passphrase": "nope!"}})
     assert_shape(wrong, 403)
 

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from tests.server.conftest import CANARIES, Rig
+from tests.server.conftest import CANARIES, METRICS_TOKEN, MakeRig, Rig
+
+from confidante import Settings
+
+OPERATOR = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+
+
+@pytest.fixture
+def rig(make_rig: MakeRig) -> Rig:
+    """A rig whose operator has set a metrics token."""
+    return make_rig(settings=Settings(locale="en_US", metrics_token=METRICS_TOKEN))
 
 
 def samples(rig: Rig) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    text = rig.client.get("/metrics").text
+    text = rig.client.get("/metrics", headers=OPERATOR).text
     found = {}
     for family in text_string_to_metric_families(text):
         for s in family.samples:
@@ -25,7 +36,7 @@ def test_metrics_count_and_time_but_hold_no_text(rig: Rig) -> None:
         rig.client.post("/api/session/messages", json={"text": text}, headers=headers)
     other_token, other = rig.create()
     rig.client.delete("/api/session", headers=other)
-    response = rig.client.get("/metrics")
+    response = rig.client.get("/metrics", headers=OPERATOR)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     text = response.text
@@ -43,15 +54,34 @@ def test_metrics_count_and_time_but_hold_no_text(rig: Rig) -> None:
     # "Still here." after the crisis is a crisis turn too, but the referral is counted once.
     assert found[("confidante_moves_total", (("move", "crisis"),))] == 2
     assert found[("confidante_moves_total", (("move", "open"),))] == 1
-    referrals = sum(
-        v for (n, labels), v in found.items() if n == "confidante_crisis_referrals_total"
-    )
-    assert referrals == 1
-    # The per-day aggregate the safety protocol publishes: counts by date, level and kind only.
-    today = datetime.now(UTC).date().isoformat()
-    assert found[("confidante_crisis_referrals_by_day", (("count", "total"), ("day", today)))] == 1
-    kinds = [labels for (n, labels) in found if n == "confidante_crisis_referrals_by_day"]
-    assert (("count", "kind.suicide_self_harm"), ("day", today)) in kinds
+    # Nothing about a referral moves while its day runs: no live count by level or by kind.
+    assert not [n for (n, _) in found if n.startswith("confidante_crisis_referrals")]
+
+
+def test_referrals_are_published_only_for_a_finished_day(rig: Rig) -> None:
+    headers = rig.started()
+    rig.client.post("/api/session/messages", json={"text": "I want to kill myself."},
+                    headers=headers)
+    metrics = rig.app.state.services.metrics
+    today = datetime.now(UTC).date()
+    running = text_string_to_metric_families(metrics.render(1, today).decode())
+    assert not [s for f in running if f.name.startswith("confidante_crisis") for s in f.samples]
+    tomorrow = metrics.render(1, today + timedelta(days=1)).decode()
+    day = today.isoformat()
+    assert f'confidante_crisis_referrals_by_day{{count="total",day="{day}"}} 1.0' in tomorrow
+    assert f'count="kind.suicide_self_harm",day="{day}"' in tomorrow
+
+
+def test_metrics_need_the_operators_token(make_rig: MakeRig) -> None:
+    closed = make_rig()  # no token set: closed to everyone
+    assert closed.client.get("/metrics").status_code == 403
+    assert closed.client.get("/metrics", headers={"Authorization": "Bearer "}).status_code == 403
+    rig = make_rig(settings=Settings(locale="en_US", metrics_token=METRICS_TOKEN))
+    refused = rig.client.get("/metrics", headers={"Authorization": "Bearer guess"})
+    assert refused.status_code == 403 and refused.json()["ok"] is False
+    assert "CONFIDANTE_METRICS_TOKEN" in refused.json()["error"]
+    assert rig.client.get("/metrics").status_code == 403
+    assert rig.client.get("/metrics", headers=OPERATOR).status_code == 200
 
 
 def test_error_responses_are_counted_by_status(rig: Rig) -> None:

@@ -26,8 +26,8 @@ from confidante.server.problems import Problem
 @pytest.fixture(scope="module")
 def pooled() -> Iterator[TestClient]:
     """An app whose listener runs in two engine processes."""
-    app = create_app(Settings(locale="en_US"), limits=Limits.unbounded(), engine_workers=2)
-    with TestClient(app, raise_server_exceptions=False) as client:
+    app = create_app(Settings(locale="en_US", metrics_token="t"), limits=Limits.unbounded(), engine_workers=2)
+    with TestClient(app, raise_server_exceptions=False, base_url="http://127.0.0.1") as client:
         yield client
 
 
@@ -98,7 +98,7 @@ def test_health_and_metrics_count_across_engines(pooled: TestClient) -> None:
 
 
 def _open_sessions(client: TestClient) -> float:
-    for line in client.get("/metrics").text.splitlines():
+    for line in client.get("/metrics", headers={"Authorization": "Bearer t"}).text.splitlines():
         if line.startswith("confidante_sessions_open "):
             return float(line.split()[1])
     raise AssertionError("no open-sessions gauge")
@@ -116,7 +116,7 @@ def test_the_openai_face_answers_as_the_web_process_would(
         ],
     }
     here = create_app(Settings(locale="en_US"), listener, limits=Limits.unbounded())
-    with TestClient(here) as local:
+    with TestClient(here, base_url="http://127.0.0.1") as local:
         expected = local.post("/v1/chat/completions", json=body).json()
     got = pooled.post("/v1/chat/completions", json=body).json()
     assert got["choices"][0]["message"] == expected["choices"][0]["message"]
@@ -143,7 +143,7 @@ def test_a_dead_engine_is_started_again_and_its_sessions_are_gone(pooled: TestCl
 
 def test_engines_stop_with_the_app() -> None:
     app = create_app(Settings(locale="en_US"), engine_workers=1)
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://127.0.0.1") as client:
         _start(client)
         pids = _pool(client).pids
     for pid in pids:

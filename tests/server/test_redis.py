@@ -91,7 +91,7 @@ def test_the_settings_alone_choose_redis(make_rig: MakeRig, redis_url: str) -> N
     from confidante.server import create_app
 
     app = create_app(Settings(locale="en_US", redis_url=redis_url))
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://127.0.0.1") as client:
         assert client.get("/healthz").json() == {
             "ok": True,
             "store": "redis",

@@ -8,7 +8,7 @@ from tests.server.conftest import CANARIES, MakeRig, Rig
 
 from confidante.server import Limits
 
-PATH = "/api/session/stream"
+PATH = "ws://127.0.0.1/api/session/stream"  # TestClient sockets default to "testserver"
 
 
 def test_turns_over_the_socket(rig: Rig) -> None:
@@ -109,3 +109,33 @@ def test_a_closed_session_ends_its_socket(rig: Rig) -> None:
         assert ws.receive_json()["status"] == 404
         with pytest.raises(WebSocketDisconnect):
             ws.receive_json()
+
+
+def test_binary_frames_and_lone_surrogates_get_errors_and_lose_nothing(rig: Rig) -> None:
+    headers = rig.started()
+    with rig.client.websocket_connect(PATH, headers=headers) as ws:
+        ws.receive_json()
+        ws.send_bytes(b'{"type": "say", "text": "hello"}')
+        binary = ws.receive_json()
+        assert binary["type"] == "error" and binary["status"] == 400
+        ws.send_text('{"type": "say", "id": 2, "text": "I am \\ud800 here"}')
+        bad = ws.receive_json()
+        assert bad["status"] == 400 and bad["id"] == 2 and "Unicode" in bad["error"]
+        ws.send_json({"type": "say", "id": 3, "text": f"My friend {CANARIES[0]} went quiet."})
+        assert ws.receive_json()["type"] == "reply"
+    summary = rig.client.post("/api/session/summary", headers=headers).json()
+    assert summary["reply"]["move"] == "summarize"
+
+
+def test_a_socket_past_the_hard_end_is_closed_with_the_close(rig: Rig) -> None:
+    from confidante.server.desk import GRACE_SECONDS
+
+    headers = rig.started()
+    with rig.client.websocket_connect(PATH, headers=headers) as ws:
+        ws.receive_json()
+        rig.clock.advance(60 * 60 + GRACE_SECONDS + 1)
+        ws.send_json({"type": "say", "id": 1, "text": "Are you there?"})
+        assert ws.receive_json()["status"] == 410
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+        assert closed.value.code == 4410

@@ -16,6 +16,7 @@ from confidante.conversation import Reply
 from confidante.errors import InputError
 from confidante.listener import Listener
 from confidante.server.desk import Live, input_problem
+from confidante.server.problems import Problem
 from confidante.server.schemas import Draft, ReplyOut, Status, Summary, TimeOut
 from confidante.server.services import Stopwatch
 from confidante.session.clock import ManualClock
@@ -71,10 +72,21 @@ def summarise(live: Live) -> tuple[Reply, Summary]:
     return reply, Summary(reply=ReplyOut.of(reply), draft=offered, regular=live.regular is not None)
 
 
-def themes(live: Live) -> tuple[tuple[str, ...], tuple[str, ...], str | None]:
-    """The draft's feelings and topics, and the regular's handle if there is one."""
+def claim_note(live: Live) -> tuple[tuple[str, ...], tuple[str, ...], str | None]:
+    """Take the session's one note: 409 before any turn or once kept; returns the draft's
+    feelings and topics, and the regular's handle if there is one."""
+    if not live.session.state.turns:
+        raise Problem(409, "too_soon")
+    if live.note_kept:
+        raise Problem(409, "already_kept")
+    live.note_kept = True
     draft = live.session.memory_draft()
     return draft.feelings, draft.topics, live.regular
+
+
+def release_note(live: Live) -> None:
+    """Give the note back when keeping it failed (a wrong passphrase), so it may be tried again."""
+    live.note_kept = False
 
 
 def finish(relief: int | None, live: Live) -> Reply:

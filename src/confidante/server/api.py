@@ -44,7 +44,9 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         (400, "A message or note it cannot take (empty, binary)."),
         (401, "No session token, or a malformed one."),
         (404, "No open session for this token (ended, expired or never was)."),
-        (409, "The session is busy with another message; send again."),
+        (409, "The session is busy with another message, or (remember) has no turn yet or has "
+         "kept its note already."),
+        (410, "The session is past its hour and the grace for the close; it was closed."),
         (413, "The request or message is too large."),
         (422, "The body is not in the shape this endpoint takes."),
         (429, "Too many requests; see Retry-After."),
@@ -200,26 +202,36 @@ async def summary(request: Request) -> Response:
 
 @router.post("/session/remember", response_model=Remembered, openapi_extra=BEARER)
 async def remember(request: Request, body: RememberIn) -> Response:
-    """Keep the note the person approved, sealed under their passphrase (or a recovery phrase)."""
+    """Keep the note the person approved, sealed under their passphrase (or a recovery phrase).
+
+    Once per session, after at least one turn (409 otherwise), and rate-limited per address:
+    each keeping is an Argon2id run of 64 MiB.
+    """
     s = services_of(request)
+    token = bearer_token(request)
     note = body.note.strip()
     if not note:
         raise Problem(400, "nothing_to_keep")
-    (feelings, topics, handle), _ = await s.desk.act(bearer_token(request), actions.themes)
+    (feelings, topics, handle), _ = await s.desk.act(token, actions.claim_note)
     if not body.keep_themes:
         feelings, topics = (), ()
-    if handle is not None:
-        if not body.passphrase:
-            raise Problem(400, "passphrase_needed")
-        kept = await to_thread.run_sync(
-            update_note, s.settings, handle, body.passphrase, note, feelings, topics,
-            limiter=s.vault_slots,
-        )
-    else:
-        kept = await to_thread.run_sync(
-            create_note, s.settings, note, feelings, topics, body.passphrase or None,
-            limiter=s.vault_slots,
-        )
+    try:
+        await s.limit(s.notes, await s.address_key(request))
+        if handle is not None:
+            if not body.passphrase:
+                raise Problem(400, "passphrase_needed")
+            kept = await to_thread.run_sync(
+                update_note, s.settings, handle, body.passphrase, note, feelings, topics,
+                limiter=s.vault_slots,
+            )
+        else:
+            kept = await to_thread.run_sync(
+                create_note, s.settings, note, feelings, topics, body.passphrase or None,
+                limiter=s.vault_slots,
+            )
+    except Problem:
+        await s.desk.act(token, actions.release_note)  # nothing was kept: it may be tried again
+        raise
     return _json(kept)
 
 

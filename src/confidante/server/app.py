@@ -5,12 +5,16 @@ Routes (all errors in one JSON shape, ``{"ok": false, "error", "status"}``):
 * ``/`` the web page, ``/weather`` the neutral quick-exit page, ``/static/*`` their files;
 * ``/api/sessions`` and ``/api/session/*`` the session API, ``/api/session/stream`` its WebSocket;
 * ``/v1/models`` and ``/v1/chat/completions`` for OpenAI clients;
-* ``/healthz``, ``/metrics`` (Prometheus; counts and timings only), ``/openapi.json``.
+* ``/healthz``, ``/metrics`` (Prometheus; counts and timings only, behind the operator's
+  token ``CONFIDANTE_METRICS_TOKEN``), ``/openapi.json``.
+
+Every request must name an allowed host (``CONFIDANTE_ALLOWED_HOSTS``; see ``hosts``).
 """
 
 from __future__ import annotations
 
 import gc
+import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,17 +26,19 @@ from confidante import __version__
 from confidante.listener import Listener
 from confidante.server import api, completions, stream
 from confidante.server.desk import Desk
+from confidante.server.hosts import HostList
 from confidante.server.limits import Limits
-from confidante.server.metrics import PROMETHEUS_CONTENT_TYPE
+from confidante.server.metrics import PROMETHEUS_CONTENT_TYPE, Metrics
 from confidante.server.middleware import Guard
 from confidante.server.pages import pages_router
 from confidante.server.pool import EnginePool
 from confidante.server.problems import INTERNAL, error_response, install, message
-from confidante.server.schemas import Health
-from confidante.server.services import Services, declare_bearer, services_of
+from confidante.server.schemas import ErrorBody, Health
+from confidante.server.services import Services, bearer_token, declare_bearer, services_of
 from confidante.server.store import SessionStore, StoreDown, store_for
 from confidante.session.clock import Clock, WallClock
 from confidante.settings import Settings
+from confidante.vault.tally import Tally
 
 _DESCRIPTION = (
     "Confidante listens for an hour, then forgets. It is an AI, not a therapist and not a person. "
@@ -61,6 +67,7 @@ def create_app(
     cannot move to another, so passing a listener, clock or store means 0.
     """
     limits = limits or Limits()
+    hosts = HostList(settings.allowed_hosts)  # a malformed pattern stops here, not per request
     injected = listener is not None or clock is not None or store is not None
     if engine_workers is None:
         engine_workers = 0 if injected else settings.engine_workers
@@ -78,7 +85,11 @@ def create_app(
         )
     # Replicas over Redis share their rate limits there (sessions go through the desk's store).
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
-    shared = Services(settings=settings, desk=desk, limits=limits, redis=redis)
+    # Every referral is also counted for good, per day and kind, in the vault's database.
+    tally = Tally(settings.database_url or None)
+    shared = Services(
+        settings=settings, desk=desk, limits=limits, redis=redis, metrics=Metrics(tally)
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -135,11 +146,18 @@ def create_app(
         "/metrics",
         tags=["operations"],
         response_class=Response,
-        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+        responses={
+            200: {"content": {"text/plain": {"schema": {"type": "string"}}}},
+            403: {"model": ErrorBody, "description": "No metrics token set, or another one sent."},
+        },
     )
     async def metrics(request: Request) -> Response:
-        """Prometheus metrics: counts and timings only, never text or tokens."""
+        """Prometheus metrics for the operator (their token as Bearer): counts and timings only."""
         s = services_of(request)
+        expected = s.settings.metrics_token.encode()
+        sent = (bearer_token(request) or "").encode()
+        if not expected or not hmac.compare_digest(sent, expected):
+            return error_response(403, message("errors.metrics_closed"))
         try:
             open_sessions = await s.desk.count()
         except StoreDown:
@@ -153,6 +171,7 @@ def create_app(
         Guard,
         metrics=shared.metrics,
         limit_for=body_limit,
+        hosts=hosts,
         log=log_requests,
         debug=debug,
         direct={("POST", "/api/session/messages"): api.say_directly},

@@ -4,8 +4,9 @@ With ``CONFIDANTE_REDIS_URL`` set, several server processes answer the same peop
 counted in one process's memory would let a client multiply its rate by the number of replicas.
 Here each bucket is a Redis hash updated by one script (atomic, on Redis's own clock) that
 expires once it would be full again. Client addresses are keyed as in ``limits.AddressKeys``, by
-an HMAC, under a random key that the replicas share through Redis and that expires after a day,
-so no lasting record of who connected can be built from what Redis holds.
+an HMAC under a key for the day, derived from a secret the replicas share outside Redis (the
+file ``CONFIDANTE_ADDRESS_KEY_FILE``, made 0600 on first use): a dump of Redis alone cannot
+link a bucket to an address, and yesterday's buckets cannot be linked to today's.
 """
 
 from __future__ import annotations
@@ -14,18 +15,22 @@ import contextlib
 import hashlib
 import hmac
 import math
+import os
 import secrets
-import time
+from datetime import UTC, datetime
+from pathlib import Path
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from confidante.errors import ConfigError
+from confidante.paths import user_dir
 from confidante.server.limits import Rate
 from confidante.server.store import StoreDown
+from confidante.settings import Settings
 
 _PREFIX = "confidante:rate:"
-_ADDRESS_KEY = "confidante:address-key"
-_ADDRESS_KEY_SECONDS = 24 * 3600
+_KEY_BYTES = 32
 
 # KEYS[1] bucket; ARGV: burst, tokens per second. Returns the wait in milliseconds (0: allowed).
 _TAKE = """
@@ -77,32 +82,52 @@ class SharedRateLimiter:
             await self._redis.delete(f"{_PREFIX}{self._name}:{key}")
 
 
+def address_key(settings: Settings) -> bytes:
+    """The shared secret for address keys, read from its file, which is made (0600) if missing."""
+    path = Path(settings.address_key_file or user_dir() / "address.key").expanduser()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    except OSError as err:
+        raise ConfigError(
+            f"Cannot make the address key file {path} ({err.strerror}); set "
+            "CONFIDANTE_ADDRESS_KEY_FILE to a file every replica can read."
+        ) from None
+    else:
+        with os.fdopen(fd, "wb") as out:
+            out.write(secrets.token_bytes(_KEY_BYTES))
+    try:
+        key = path.read_bytes()
+    except OSError as err:
+        raise ConfigError(
+            f"Cannot read the address key file {path} ({err.strerror}); check its permissions."
+        ) from None
+    if len(key) < 16:
+        raise ConfigError(
+            f"The address key file {path} holds under 16 bytes; delete it (a new one is made) "
+            "or write 32 random bytes to it."
+        )
+    return key
+
+
 class SharedAddressKeys:
-    """Opaque keys for client addresses, the same in every replica for up to a day."""
+    """Opaque keys for client addresses, the same in every replica that holds the secret, for
+    one UTC day."""
 
-    def __init__(self, redis: Redis) -> None:
-        self._redis = redis
-        self._key: bytes | None = None
-        self._until = 0.0
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+        self._day = ""
+        self._key = b""
 
-    async def _current(self) -> bytes:
-        if self._key is None or time.monotonic() >= self._until:
-            try:
-                # The first replica to ask makes the key; the others read it.
-                await self._redis.set(
-                    _ADDRESS_KEY, secrets.token_bytes(32), nx=True, ex=_ADDRESS_KEY_SECONDS
-                )
-                key = await self._redis.get(_ADDRESS_KEY)
-                ttl = await self._redis.ttl(_ADDRESS_KEY)
-            except RedisError:
-                raise StoreDown from None
-            if not isinstance(key, bytes):
-                raise StoreDown
-            self._key = key
-            self._until = time.monotonic() + max(1, min(int(ttl), 300))
+    def _current(self) -> bytes:
+        day = datetime.now(UTC).date().isoformat()
+        if day != self._day:
+            self._key = hmac.new(self._secret, b"address-day\x00" + day.encode(), "sha256").digest()
+            self._day = day
         return self._key
 
     async def of(self, address: str | None) -> str:
         """The opaque key for ``address`` (unknown addresses share one key)."""
         raw = (address or "unknown").encode()
-        return hmac.new(await self._current(), raw, hashlib.sha256).hexdigest()[:32]
+        return hmac.new(self._current(), raw, hashlib.sha256).hexdigest()[:32]

@@ -6,46 +6,94 @@ replayed through a session seeded from the conversation's first message, so earl
 out as they did before, and then the last message is answered. The listener's own earlier replies
 in the request are not trusted or used. The first reply of a conversation carries the AI notice.
 Nothing is stored; the API key, if any, is ignored (the server binds 127.0.0.1 by default).
+
+A chat front end's own task requests (a title, tags: see ``frontends``) get neutral JSON without
+the engine. A request ending with an assistant message ("continue") gets an empty completion.
+What one request may replay is capped (``Limits.completions_messages`` and ``completions_chars``,
+413 beyond) and replays queue for ``Limits.replays`` slots. Errors here take OpenAI's shape,
+``{"error": {"message", "type", "param", "code"}}``, so OpenAI clients show what to do next.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 import secrets
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from functools import partial
+from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import StreamingResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
 
 from confidante.server import actions
-from confidante.server.problems import Problem
+from confidante.server.frontends import frontends
+from confidante.server.problems import Problem, message, validation_errors
 from confidante.server.schemas import (
     ChatChoice,
     ChatChoiceMessage,
     ChatCompletion,
     ChatMessage,
     ChatRequest,
-    ErrorBody,
     ModelCard,
     ModelList,
+    OpenAIError,
     Usage,
 )
-from confidante.server.services import Services, Stopwatch, services_of
+from confidante.server.services import Services, Stopwatch, bearer_token, services_of
+from confidante.server.store import StoreDown
 
 MODEL_ID = "confidante"
 _CREATED = 1_700_000_000  # a fixed "created" time for the one model
 _PIECE = re.compile(r"\S+\s*")
 
+# OpenAI's error types by status; the code is the reason's key (rule ids, never text).
+_TYPES = {429: "rate_limit_error", 503: "server_error"}
+
+
+def openai_error(
+    status: int, text: str, code: str, headers: dict[str, str] | None = None
+) -> Response:
+    """An error in OpenAI's shape."""
+    kind = _TYPES.get(status, "invalid_request_error")
+    body = {"error": {"message": text, "type": kind, "param": None, "code": code}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+class OpenAIRoute(APIRoute):
+    """A route whose deliberate errors and unreadable bodies answer in OpenAI's shape."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """The route's handler, wrapped to reshape its errors."""
+        handle = super().get_route_handler()
+
+        async def shaped(request: Request) -> Response:
+            try:
+                return await handle(request)
+            except Problem as err:
+                return openai_error(err.status, err.text, str(err.args[0]), err.headers)
+            except RequestValidationError as err:
+                where = "; ".join(".".join(e["loc"]) for e in validation_errors(err.errors()))
+                return openai_error(422, f"{message('errors.invalid')} ({where})", "invalid")
+            except HTTPException as err:  # a body FastAPI could not parse at all
+                return openai_error(err.status_code, message("errors.invalid"), "invalid")
+
+        return shaped
+
+
 router = APIRouter(
     prefix="/v1",
     tags=["openai"],
+    route_class=OpenAIRoute,
     responses={
-        code: {"model": ErrorBody}
-        for code in (400, 404, 413, 422, 429)
+        code: {"model": OpenAIError}
+        for code in (400, 404, 413, 422, 429, 503)
     },
 )
 
@@ -68,16 +116,25 @@ def conversation_seed(first: str) -> int:
 
 
 def _checked(s: Services, body: ChatRequest) -> tuple[list[str], bool]:
-    """The person's messages, after the model, count, size and last-message checks."""
-    if body.model != MODEL_ID:
-        raise Problem(404, "unknown_model")
-    if len(body.messages) > s.limits.completions_messages:
-        raise Problem(413, "too_many_messages", limit=s.limits.completions_messages)
+    """The person's messages (a front end's buttons left out), after the count, size, option
+    and last-message checks."""
+    limits = s.limits
+    if len(body.messages) > limits.completions_messages:
+        raise Problem(413, "too_many_messages", limit=limits.completions_messages)
+    if body.n not in (None, 1):
+        raise Problem(400, "one_choice")
+    wanted = body.max_tokens or body.max_completion_tokens
+    if wanted is not None and wanted < limits.max_tokens_floor:
+        raise Problem(400, "max_tokens_low", floor=limits.max_tokens_floor)
     if body.messages[-1].role != "user" or not text_of(body.messages[-1]).strip():
         raise Problem(400, "no_user_message")
+    fronts = frontends()
     said = [text_of(m) for m in body.messages if m.role == "user"]
+    said = [t for t in said[:-1] if fronts.command(t) is None] + said[-1:]
     for text in said:
         s.check_length(text)
+    if sum(len(t) for t in said) > limits.completions_chars:
+        raise Problem(413, "too_much_history", limit=limits.completions_chars)
     first_turn = not any(m.role == "assistant" for m in body.messages)
     return said, first_turn
 
@@ -85,7 +142,13 @@ def _checked(s: Services, body: ChatRequest) -> tuple[list[str], bool]:
 @router.get("/models", response_model=ModelList)
 async def models() -> ModelList:
     """The one model: ``confidante``."""
-    return ModelList(data=[ModelCard(id=MODEL_ID, created=_CREATED, owned_by="confidante")])
+    return ModelList(data=[_card()])
+
+
+def _card() -> ModelCard:
+    return ModelCard(
+        id=MODEL_ID, created=_CREATED, owned_by="confidante", name=frontends().model_name
+    )
 
 
 @router.get("/models/{model}", response_model=ModelCard)
@@ -93,7 +156,7 @@ async def model(model: str) -> ModelCard:
     """One model by id (only ``confidante`` exists)."""
     if model != MODEL_ID:
         raise Problem(404, "unknown_model")
-    return ModelCard(id=MODEL_ID, created=_CREATED, owned_by="confidante")
+    return _card()
 
 
 @router.post(
@@ -106,41 +169,91 @@ async def chat_completions(
 ) -> ChatCompletion | StreamingResponse:
     """Answer the last user message, rebuilding the conversation from the messages sent."""
     s = services_of(request)
-    await s.limit(s.completions, await s.address_key(request))
+    if body.model != MODEL_ID:
+        raise Problem(404, "unknown_model")
+    fronts = frontends()
+    texts = [text_of(m) for m in body.messages]
+    task = fronts.task([m.role for m in body.messages], texts, bool(body.stream))
+    if task is not None:
+        # Not something a person said: no listener, no safety, no person's metrics or limit.
+        await s.limit(s.tasks, await s.address_key(request))
+        s.metrics.task(task.kind)
+        return _answer(body, task.answer, 0)
+    await _limit(s, request, texts, [m.role for m in body.messages])
+    if body.messages[-1].role == "assistant":
+        return _answer(body, "", 0)  # "continue": this listener has nothing to add to itself
     said, first_turn = _checked(s, body)
+    plain = fronts.command(said[-1])
+    if plain is not None:
+        return _answer(body, plain, len(said))
+    if s.replays.full:
+        raise Problem(503, "replays_busy", headers={"Retry-After": "2"})
     watch = Stopwatch()
-    seed = conversation_seed(said[0])
+    # The conversation's seed makes a repeat repeatable; a request's own seed varies the wording.
+    seed = conversation_seed(said[0]) ^ (body.seed or 0) & 0xFFFF_FFFF_FFFF
     settings = s.settings
     replay = partial(actions.replay, said, first_turn, settings.minutes, settings.locale, seed)
-    reply = await s.desk.run(replay)
+    async with s.replays.limiter:
+        reply = await s.desk.run(replay)
     s.metrics.turn("openai", watch.seconds())
     s.metrics.replied(reply)
+    text = reply.text
+    if first_turn:
+        # The notice comes first, a blank line before the reply (actions.replay); the front end
+        # may keep what Confidante does not, so the notice says so.
+        text = text.replace("\n\n", f" {fronts.app_may_save}\n\n", 1)
+    whole = first_turn or reply.move.value == "crisis"  # safety text is never cut short
+    return _answer(body, text, sum(len(t.split()) for t in said), whole=whole)
+
+
+async def _limit(s: Services, request: Request, texts: list[str], roles: list[str]) -> None:
+    """The person's rate limit: per conversation for the trusted front end, else per address."""
+    key = s.settings.frontend_key
+    sent = bearer_token(request)
+    if key and sent is not None and hmac.compare_digest(sent.encode(), key.encode()):
+        first = next((t for t, r in zip(texts, roles, strict=True) if r == "user"), "")
+        # Keyed like an address (an HMAC under the address key), so no bucket names a message.
+        digest = hashlib.sha256(first.encode("utf-8", "replace")).hexdigest()
+        try:
+            conversation = await s.addresses.of(f"conversation:{digest}")
+        except StoreDown:
+            raise Problem(503, "unavailable") from None
+        await s.limit(s.conversations, conversation)
+        return
+    await s.limit(s.completions, await s.address_key(request))
+
+
+def _answer(
+    body: ChatRequest, text: str, prompt_words: int, *, whole: bool = True
+) -> ChatCompletion | StreamingResponse:
+    """The completion of ``text``, streamed or whole, cut at ``max_tokens`` words if allowed."""
+    finish = "stop"
+    cap = body.max_tokens or body.max_completion_tokens
+    words = text.split()
+    if cap is not None and not whole and len(words) > cap:
+        text, finish = " ".join(words[:cap]), "length"
     ident = f"chatcmpl-{secrets.token_hex(12)}"
     created = int(time.time())
+    reply_words = len(text.split())
+    usage = Usage(
+        prompt_tokens=prompt_words,
+        completion_tokens=reply_words,
+        total_tokens=prompt_words + reply_words,
+    )
     if body.stream:
         return StreamingResponse(
-            _chunks(ident, created, reply.text),
+            _chunks(ident, created, text, finish),
             media_type="text/event-stream",
             headers={"X-Accel-Buffering": "no"},
         )
-    prompt_words = sum(len(t.split()) for t in said)
-    reply_words = len(reply.text.split())
     return ChatCompletion(
         id=ident,
         created=created,
         model=MODEL_ID,
         choices=[
-            ChatChoice(
-                index=0,
-                message=ChatChoiceMessage(content=reply.text),
-                finish_reason="stop",
-            )
+            ChatChoice(index=0, message=ChatChoiceMessage(content=text), finish_reason=finish)
         ],
-        usage=Usage(
-            prompt_tokens=prompt_words,
-            completion_tokens=reply_words,
-            total_tokens=prompt_words + reply_words,
-        ),
+        usage=usage,
     )
 
 
@@ -155,11 +268,11 @@ def _event(ident: str, created: int, delta: dict[str, str], finish: str | None) 
     return f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
 
 
-async def _chunks(ident: str, created: int, text: str) -> AsyncIterator[str]:
+async def _chunks(ident: str, created: int, text: str, finish: str) -> AsyncIterator[str]:
     """Server-sent events in OpenAI's chunk format, a few words at a time, then [DONE]."""
     yield _event(ident, created, {"role": "assistant", "content": ""}, None)
     pieces = _PIECE.findall(text)
     for start in range(0, len(pieces), 4):
         yield _event(ident, created, {"content": "".join(pieces[start : start + 4])}, None)
-    yield _event(ident, created, {}, "stop")
+    yield _event(ident, created, {}, finish)
     yield "data: [DONE]\n\n"

@@ -6,6 +6,10 @@ route's action, packs the new state and writes it back (compare-and-set). The to
 for that request. A session that closed is deleted instead of written back. Every failure to open
 a session, for whatever reason (unknown, ended, expired, another token), gets the same 404.
 
+A session has a hard lifetime: its minutes and ``GRACE_SECONDS`` for the close. Writes never
+stretch a record's time to live past that, and a request that comes later is answered with the
+close (410) and the session is deleted.
+
 The random choices of a session continue across requests from a seed kept with the state. The
 engine runs in a worker thread when the voice may block (a model voice); the phrasebook answers
 in milliseconds, so with it the desk runs the engine in the event loop and saves the hop.
@@ -14,6 +18,7 @@ in milliseconds, so with it the desk runs the engine in the event loop and saves
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -35,6 +40,7 @@ from confidante.vault.sessionbox import SessionToken, new_session_token, parse_t
 T = TypeVar("T")
 
 _SEED_MIX = 1_000_003  # spreads (seed, step) over the generator's seed space
+GRACE_SECONDS = 15 * 60  # after the hour: time for the summary, the note and the goodbye
 
 #: Voices that never wait on anything (no network, no model): safe to run in the event loop.
 INLINE_VOICES = frozenset({"phrasebook", "fake"})
@@ -46,6 +52,7 @@ class Live:
 
     session: Session
     regular: str | None = None  # the handle of a regular who opened their note
+    note_kept: bool = False  # a session keeps at most one note in the vault
 
 
 class _Locks:
@@ -131,9 +138,11 @@ class Desk:
         )
 
     def _park(self, live: Live, seed: int, step: int, token: str) -> tuple[Any, int]:
-        parked = Parked(live.session.state, seed, step, live.regular)
-        ttl = int(live.session.seconds_left()) + self.idle_seconds
-        return self.store.pack(parked, token), ttl
+        parked = Parked(live.session.state, seed, step, live.regular, live.note_kept)
+        session = live.session
+        # Quiet for the idle time, or past the hard lifetime, whichever comes first.
+        ttl = min(session.seconds_left() + self.idle_seconds, _life_left(session))
+        return self.store.pack(parked, token), max(1, math.ceil(ttl))
 
     async def start(
         self,
@@ -185,7 +194,10 @@ class Desk:
                 live = Live(
                     session=self._session(parked.state, parked.seed, parked.step),
                     regular=parked.regular,
+                    note_kept=parked.note_kept,
                 )
+                if _life_left(live.session) <= 0:
+                    return _OVER, None, 0
                 try:
                     result = action(live)
                 except SessionEndedError:
@@ -198,6 +210,8 @@ class Desk:
             result, new_record, ttl = await self._run(work)
             if new_record is None:
                 await _io(self.store.delete(sid))
+                if result is _OVER:
+                    raise Problem(410, "closed")
                 return result, False
             if not await _io(self.store.replace(sid, record, new_record, ttl)):
                 raise Problem(409, "busy")
@@ -246,6 +260,14 @@ class Desk:
             except NoSession:
                 return False
             return await _io(self.store.delete(sid))
+
+
+_OVER: Any = object()  # what ``act``'s work returns for a session past its hard lifetime
+
+
+def _life_left(session: Session) -> float:
+    """Seconds until the session's hard end: its minutes and the grace for the close."""
+    return session.state.minutes * 60 + GRACE_SECONDS - session.elapsed()
 
 
 def touch(live: Live) -> None:

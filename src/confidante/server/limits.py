@@ -3,9 +3,12 @@
 (With Redis, replicas share their buckets instead: see ``buckets``.)
 
 Rates are counted per session for turns (the token's public id) and per client address for new
-sessions and for the OpenAI-compatible endpoint. Addresses are never stored as they are: each is
-keyed by an HMAC under a random key made when the process starts, held only in memory and
-forgotten when idle, so the limiter cannot become a record of who connected.
+sessions and for the OpenAI-compatible endpoint; a front end's background task requests have a
+bucket of their own. A replay for ``/v1`` is capped in messages and characters, and only
+``replays`` run at once, so one long conversation cannot starve everyone else's turns.
+Addresses are never stored as they are: each is keyed by an HMAC under a random key made when
+the process starts, held only in memory and forgotten when idle, so the limiter cannot become
+a record of who connected.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import secrets
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+
+from anyio import CapacityLimiter
 
 
 @dataclass(frozen=True)
@@ -33,10 +38,16 @@ class Limits:
 
     body_bytes: int = 64 * 1024  # any API request body
     completions_body_bytes: int = 1024 * 1024  # a whole conversation, for /v1/chat/completions
-    completions_messages: int = 400  # messages replayed for one completion
+    completions_messages: int = 200  # messages (of any role) in one completion request
+    completions_chars: int = 24_000  # characters of the person's messages replayed for one
+    replays: int = 1  # replays running at once (each holds the engine); the rest queue
+    replays_waiting: int = 32  # queued replays beyond which a request is told to retry (503)
+    max_tokens_floor: int = 200  # a smaller max_tokens is refused: safety text is sent whole
     turns: Rate = Rate(per_minute=30, burst=10)  # per session
     creates: Rate = Rate(per_minute=12, burst=6)  # new sessions per client address
     completions: Rate = Rate(per_minute=60, burst=20)  # per client address
+    conversations: Rate = Rate(per_minute=20, burst=8)  # per conversation, trusted front end
+    tasks: Rate = Rate(per_minute=240, burst=60)  # front-end task requests, per address
     idle_seconds: int = 30 * 60  # a quiet session is dropped after this long
     cue_poll_seconds: float = 20.0  # how often a WebSocket checks for a due time cue
     auth_seconds: float = 10.0  # a WebSocket must send its token within this time
@@ -45,7 +56,7 @@ class Limits:
     def unbounded(cls) -> Limits:
         """No rate limits (sizes still apply): for benchmarks on 127.0.0.1 only."""
         free = Rate(per_minute=1e9, burst=10**9)
-        return cls(turns=free, creates=free, completions=free)
+        return cls(turns=free, creates=free, completions=free, conversations=free, tasks=free)
 
 
 class RateLimiter:
@@ -96,3 +107,21 @@ class AddressKeys:
 def retry_after(wait: float) -> int:
     """Whole seconds for a Retry-After header (at least 1)."""
     return max(1, math.ceil(wait)) if math.isfinite(wait) else 3600
+
+
+class ReplaySlots:
+    """At most ``slots`` replays at once, and at most ``waiting`` queued behind them."""
+
+    def __init__(self, slots: int, waiting: int) -> None:
+        self._limiter = CapacityLimiter(slots)
+        self._waiting = waiting
+
+    @property
+    def full(self) -> bool:
+        """True when the queue is full (the caller answers 503 with Retry-After)."""
+        return self._limiter.statistics().tasks_waiting >= self._waiting
+
+    @property
+    def limiter(self) -> CapacityLimiter:
+        """The limiter to hold while a replay runs."""
+        return self._limiter

@@ -3,6 +3,11 @@
 Every label takes its value from a closed set (a move's name, a risk level, a channel), so
 nothing a person types can reach ``/metrics``. Each app has its own registry, so several apps in
 one process (tests, the benchmark) never share or clash.
+
+On a small deployment a figure that moves the moment one person speaks tells a watcher what
+they said. So crisis referrals are published only per finished UTC day (by level and kind, and
+in total), never live; the live figures count sessions, turns and moves, not what was said.
+(``/metrics`` itself asks for the operator's token: see ``app``.)
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 
 from confidante.conversation import Assessment, Move, Reply, RiskKind, RiskLevel
 from confidante.safety import ReferralCounter
+from confidante.vault.tally import Tally
 
 __all__ = ["PROMETHEUS_CONTENT_TYPE", "Metrics"]
 
@@ -26,7 +32,8 @@ _TURN_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2
 class Metrics:
     """The app's counters, gauges and histograms in a registry of its own."""
 
-    def __init__(self) -> None:
+    def __init__(self, tally: Tally | None = None) -> None:
+        self.tally = tally  # durable yearly counts in the vault's database (None: not kept)
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.turn_seconds = Histogram(
@@ -43,7 +50,9 @@ class Metrics:
             registry=r,
         )
         self.sessions_open = Gauge(
-            "confidante_sessions_open", "Sessions open now in the session store.", registry=r
+            "confidante_sessions_open",
+            "Sessions open now in the session store (-1: the store did not answer).",
+            registry=r,
         )
         self.sessions_started = Counter(
             "confidante_sessions_started", "Sessions started.", registry=r
@@ -55,22 +64,37 @@ class Metrics:
         self.moves = Counter(
             "confidante_moves", "Listener replies, by move.", ["move"], registry=r
         )
+        # Counted here but not published live (registry=None): it would move the moment someone
+        # discloses. The finished days' figures below carry the same counts.
         self.referrals = Counter(
             "confidante_crisis_referrals",
             "Crisis protocol replies (with human help), by risk level.",
             ["level"],
-            registry=r,
+            registry=None,
         )
         # Per-day aggregates (counts by date, level and kind; nothing else) from the safety layer.
         self.daily_referrals = ReferralCounter()
         self.referrals_by_day = Gauge(
             "confidante_crisis_referrals_by_day",
-            f"Crisis referrals per UTC day (last {DAYS_KEPT} days), by level or kind.",
+            f"Crisis referrals per finished UTC day (last {DAYS_KEPT} days), by level or kind, "
+            "and in total; today's appear tomorrow.",
             ["day", "count"],
+            registry=r,
+        )
+        self.tasks = Counter(
+            "confidante_frontend_tasks",
+            "A chat front end's background task requests (title, tags...), answered without "
+            "the listener, by the JSON key asked for.",
+            ["kind"],
             registry=r,
         )
         self.errors = Counter(
             "confidante_errors", "Error responses, by status code.", ["status"], registry=r
+        )
+        self.clients_gone = Counter(
+            "confidante_clients_gone",
+            "Requests whose client hung up before the answer (logged as 499; not errors).",
+            registry=r,
         )
         # Known label values are created up front so dashboards see zeros, not gaps; the ones
         # every turn touches are kept at hand (a label lookup takes a lock each time).
@@ -88,6 +112,12 @@ class Metrics:
             self.referrals.labels(level=RiskLevel(reply.risk).value).inc()
             assessment = Assessment(RiskLevel(reply.risk), RiskKind(reply.kind))
             self.daily_referrals.record(assessment, _today())
+            if self.tally is not None:  # a failed write never stops the reply
+                self.tally.record(RiskKind(reply.kind))
+
+    def task(self, kind: str) -> None:
+        """Count one front-end task request by its kind (a closed set from frontends.toml)."""
+        self.tasks.labels(kind=kind).inc()
 
     def turn(self, channel: str, seconds: float) -> None:
         """Record how long one turn took on ``channel``."""
@@ -105,12 +135,21 @@ class Metrics:
         if 400 <= status < 600:
             self.errors.labels(status=str(status)).inc()
 
-    def render(self, open_sessions: int) -> bytes:
-        """The exposition text, with the open-sessions gauge set just before."""
+    def client_gone(self) -> None:
+        """Count a request whose client hung up before it was answered."""
+        self.clients_gone.inc()
+
+    def render(self, open_sessions: int, today: date | None = None) -> bytes:
+        """The exposition text, with the open-sessions gauge and the finished days' referral
+        counts set just before (``today`` is for tests)."""
+        today = today or _today()
         self.sessions_open.set(open_sessions)
-        self.daily_referrals.forget_before(_today() - timedelta(days=DAYS_KEPT - 1))
+        self.daily_referrals.forget_before(today - timedelta(days=DAYS_KEPT))
         self.referrals_by_day.clear()
+        finished = today.isoformat()
         for day, counts in self.daily_referrals.counts().items():
+            if day >= finished:
+                continue  # a day still running would show each referral as it happens
             for key, value in counts.items():
                 self.referrals_by_day.labels(day=day, count=key).set(value)
         return generate_latest(self.registry)

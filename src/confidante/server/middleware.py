@@ -1,19 +1,23 @@
-"""ASGI middleware: the error shield, security headers, body size limits and a discreet request log.
+"""ASGI middleware: the Host allow-list, the error shield, security headers, body size and time
+limits and a discreet request log.
 
-One plain ASGI layer (no ``BaseHTTPMiddleware``) does all four, so WebSockets and streaming pass
-through untouched and a request costs one wrapper of ``send``, not four.
+One plain ASGI layer (no ``BaseHTTPMiddleware``) does all of them, so WebSockets and streaming
+pass through untouched and a request costs one wrapper of ``send``, not several.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from confidante.server.hosts import HostList
 from confidante.server.metrics import Metrics
 from confidante.server.problems import INTERNAL, error_body, message
 
@@ -41,6 +45,13 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 _SECURITY_NAMES = frozenset(name for name, _ in SECURITY_HEADERS)
 _RESPONSE_STARTS = frozenset({"http.response.start", "websocket.accept", "websocket.close"})
 
+#: What the request log and metrics call a request whose client hung up before the answer
+#: (nginx's "client closed request"): not a server error.
+CLIENT_GONE = 499
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+#: WebSocket close codes: 4000 + the HTTP status the same refusal gets over HTTP.
+_CLOSE_BASE = 4000
+
 
 def _json_start(status: int, extra: tuple[tuple[bytes, bytes], ...] = ()) -> Message:
     return {
@@ -48,6 +59,19 @@ def _json_start(status: int, extra: tuple[tuple[bytes, bytes], ...] = ()) -> Mes
         "status": status,
         "headers": [(b"content-type", b"application/json"), *extra],
     }
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def _template(scope: Scope) -> str:
+    """The route's template (``/api/session/messages``), never the path as it was typed."""
+    path = getattr(scope.get("route"), "path", None)
+    return path if isinstance(path, str) else "(unknown path)"
 
 
 async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
@@ -66,11 +90,13 @@ def _secured(headers: Any) -> list[Any]:
 
 class Guard:
     """Every request's guard, outermost first: the security headers on every HTTP response; a
-    discreet request log that counts error responses and, if asked, logs method, path, status
-    and milliseconds (never addresses, headers, queries or bodies); the error shield, which turns
-    any unexpected exception into a bare 500 (HTTP) or a close with 1011 (WebSocket) and logs only
-    its type, never its text; and the body limit, which refuses request bodies over a limit with
-    413 before the app reads them.
+    discreet request log that counts error responses and, if asked, logs method, route template,
+    status and milliseconds (never paths as typed, addresses, headers, queries or bodies); the
+    Host allow-list (400, or a WebSocket closed with 4400, and 4403 for another site's Origin);
+    the error shield, which turns any unexpected exception into a bare 500 (HTTP) or a close with
+    1011 (WebSocket) and logs only its type, never its text; and the body limits, which refuse
+    request bodies over a size with 413 before the app reads them, and bodies that do not arrive
+    within ``body_seconds`` with 408. A client that hangs up is counted as gone (499), not as 500.
 
     With ``debug`` (``CONFIDANTE_DEBUG=1`` for ``confidante serve``) the shield logs the
     traceback too, for a developer's own machine: it may show what was said.
@@ -82,11 +108,15 @@ class Guard:
         *,
         metrics: Metrics,
         limit_for: Callable[[str], int],
+        hosts: HostList | None = None,
+        body_seconds: float = 15.0,
         log: bool = False,
         debug: bool = False,
         direct: Mapping[tuple[str, str], ASGIApp] | None = None,
     ) -> None:
         self.app = app
+        self.hosts = hosts or HostList(["*"])
+        self.body_seconds = body_seconds
         # (method, path) -> a bare ASGI app that answers it without the framework's layers;
         # the guard's own work (limits, headers, shield, log) still wraps it.
         self.direct = dict(direct or {})
@@ -118,60 +148,57 @@ class Guard:
                 msg["headers"] = _secured(msg.get("headers", ()))
             await send(msg)
 
+        route = scope["path"] if (scope["method"], scope["path"]) in self.direct else None
         try:
             try:
-                await self._limited(scope, receive, reply)
+                if not self.hosts.allows_host(_header(scope, b"host")):
+                    await _send_json(reply, 400, error_body(400, message("errors.unknown_host")))
+                elif not await self._limited(scope, receive, reply):
+                    status = CLIENT_GONE
+            except (ClientDisconnect, ConnectionError):
+                if not started:
+                    status = CLIENT_GONE  # the client went away: nobody to answer, no fault here
             except Exception as err:
                 self._shielded(err)
                 if not started:
                     await _send_json(reply, 500, error_body(500, INTERNAL))
         finally:
-            self.metrics.error(status)
+            if status == CLIENT_GONE:
+                self.metrics.client_gone()
+            else:
+                self.metrics.error(status)
             if self.log:
-                # An unknown path is whatever someone typed: say it was unknown, not what it was.
-                path = scope["path"] if status != 404 else "(unknown path)"
+                # A path as typed may hold anything: only the route it matched is logged.
                 log.info(
                     "%s %s %d %.1fms",
-                    scope["method"],
-                    path[:100],
+                    scope["method"] if scope["method"] in _METHODS else "(other method)",
+                    route or _template(scope),
                     status,
                     (time.perf_counter() - begun) * 1000,
                 )
 
-    async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Check Content-Length, then buffer up to the limit and replay the body to the app."""
+    async def _limited(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        """Check Content-Length, then buffer up to the limit and replay the body to the app;
+        False when the client hung up first."""
         limit = self.limit_for(scope["path"])
-        for name, value in scope.get("headers", []):
-            if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    declared = limit + 1
-                if declared > limit:
-                    await _refuse(send, limit)
-                    return
-        first = await receive()
-        if first["type"] == "http.disconnect":
-            return
-        size = len(first.get("body", b""))
-        if size > limit:
+        declared = _header(scope, b"content-length")
+        if declared is not None:
+            size = int(declared) if declared.strip().isdigit() else limit + 1
+            if size > limit:
+                await _refuse(send, limit)
+                return True
+        try:
+            async with asyncio.timeout(self.body_seconds):
+                first = await self._body(receive, limit)
+        except TimeoutError:
+            # A body that trickles in holds a connection and a task: it is not waited for.
+            await _send_json(send, 408, error_body(408, message("errors.too_slow")))
+            return True
+        if first is None:
+            return False
+        if first["type"] == "too_large":
             await _refuse(send, limit)
-            return
-        if first.get("more_body", False):
-            chunks = [first.get("body", b"")]
-            while True:
-                msg = await receive()
-                if msg["type"] == "http.disconnect":
-                    return
-                chunk = msg.get("body", b"")
-                size += len(chunk)
-                if size > limit:
-                    await _refuse(send, limit)
-                    return
-                chunks.append(chunk)
-                if not msg.get("more_body", False):
-                    break
-            first = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return True
         whole: Message | None = first
 
         async def replay() -> Message:
@@ -183,8 +210,41 @@ class Guard:
 
         target = self.direct.get((scope["method"], scope["path"]), self.app)
         await target(scope, replay, send)
+        return True
+
+    @staticmethod
+    async def _body(receive: Receive, limit: int) -> Message | None:
+        """The whole body as one message (``too_large`` past ``limit``); None on a hang-up."""
+        first = await receive()
+        if first["type"] == "http.disconnect":
+            return None
+        size = len(first.get("body", b""))
+        if size > limit:
+            return {"type": "too_large"}
+        if not first.get("more_body", False):
+            return first
+        chunks = [first.get("body", b"")]
+        while True:
+            msg = await receive()
+            if msg["type"] == "http.disconnect":
+                return None
+            chunk = msg.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                return {"type": "too_large"}
+            chunks.append(chunk)
+            if not msg.get("more_body", False):
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self.hosts.allows_host(_header(scope, b"host")):
+            await send({"type": "websocket.close", "code": _CLOSE_BASE + 400})
+            return
+        if not self.hosts.allows_origin(_header(scope, b"origin")):
+            # Another site's page (or a rebinding one): refused before it opens.
+            reason = message("errors.unwelcome_origin")[:120]
+            await send({"type": "websocket.close", "code": _CLOSE_BASE + 403, "reason": reason})
+            return
         started = False
 
         async def tracked(msg: Message) -> None:

@@ -190,6 +190,7 @@ class ModelCard(BaseModel):
     object: Literal["model"] = "model"
     created: int
     owned_by: str
+    name: str | None = Field(default=None, description="The name a front end shows.")
 
 
 class ModelList(BaseModel):
@@ -214,6 +215,10 @@ class ChatRequest(BaseModel):
     model: str = Field(max_length=200)
     messages: list[ChatMessage] = Field(min_length=1)
     stream: bool | None = False
+    n: int | None = Field(default=None, description="Only 1: there is one reply.")
+    max_tokens: int | None = Field(default=None, ge=1, description="Words, not tokens.")
+    max_completion_tokens: int | None = Field(default=None, ge=1)
+    seed: int | None = Field(default=None, description="Another seed, other wording.")
 
 
 class ChatChoiceMessage(BaseModel):
@@ -248,3 +253,18 @@ class ChatCompletion(BaseModel):
     model: str
     choices: list[ChatChoice]
     usage: Usage
+
+
+class OpenAIErrorDetail(BaseModel):
+    """What went wrong on /v1, in OpenAI's words: never quotes a message."""
+
+    message: str
+    type: str
+    param: str | None = None
+    code: str | None = None
+
+
+class OpenAIError(BaseModel):
+    """The error shape of /v1 routes (OpenAI's), so OpenAI clients show the message."""
+
+    error: OpenAIErrorDetail

@@ -15,14 +15,24 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 from starlette.requests import HTTPConnection
 
-from confidante.server.buckets import SharedAddressKeys, SharedRateLimiter
+from confidante.server.buckets import SharedAddressKeys, SharedRateLimiter, address_key
 from confidante.server.desk import Desk
-from confidante.server.limits import AddressKeys, Limits, RateLimiter, retry_after
+from confidante.server.limits import (
+    AddressKeys,
+    Limits,
+    Rate,
+    RateLimiter,
+    ReplaySlots,
+    retry_after,
+)
 from confidante.server.metrics import Metrics
 from confidante.server.pool import EnginePool
 from confidante.server.problems import Problem
 from confidante.server.store import StoreDown
 from confidante.settings import Settings
+
+#: Notes kept per client address: each is an Argon2id run of 64 MiB (see ``api.remember``).
+NOTES = Rate(per_minute=3, burst=3)
 
 #: ``openapi_extra`` of a route that needs the session token (see ``declare_bearer``).
 BEARER: dict[str, Any] = {"security": [{"session_token": []}]}
@@ -42,20 +52,35 @@ class Services:
     creates: RateLimiter | SharedRateLimiter = field(init=False)
     turns: RateLimiter | SharedRateLimiter = field(init=False)
     completions: RateLimiter | SharedRateLimiter = field(init=False)
+    notes: RateLimiter | SharedRateLimiter = field(init=False)
     # Each Argon2id stretch takes 64 MiB: a few at a time, so a burst cannot exhaust memory.
     vault_slots: CapacityLimiter = field(default_factory=lambda: CapacityLimiter(2))
+    # /v1 replays queue for the engine here; front-end task requests have a bucket of their own.
+    replays: ReplaySlots = field(init=False)
+    tasks: RateLimiter = field(init=False)
+    conversations: RateLimiter | SharedRateLimiter = field(init=False)  # trusted front end
 
     def __post_init__(self) -> None:
+        self.replays = ReplaySlots(self.limits.replays, self.limits.replays_waiting)
+        self.tasks = RateLimiter(self.limits.tasks)  # no engine work: kept per process
+        self.conversations = (
+            RateLimiter(self.limits.conversations)
+            if self.redis is None
+            else SharedRateLimiter(self.redis, self.limits.conversations, "conversations")
+        )
         if self.redis is None:
             self.addresses = AddressKeys()
             self.creates = RateLimiter(self.limits.creates)
             self.turns = RateLimiter(self.limits.turns)
             self.completions = RateLimiter(self.limits.completions)
+            self.notes = RateLimiter(NOTES)
         else:
-            self.addresses = SharedAddressKeys(self.redis)
+            # Never from Redis: a dump of it must not link buckets to addresses.
+            self.addresses = SharedAddressKeys(address_key(self.settings))
             self.creates = SharedRateLimiter(self.redis, self.limits.creates, "creates")
             self.turns = SharedRateLimiter(self.redis, self.limits.turns, "turns")
             self.completions = SharedRateLimiter(self.redis, self.limits.completions, "completions")
+            self.notes = SharedRateLimiter(self.redis, NOTES, "notes")
 
     async def limit(self, limiter: RateLimiter | SharedRateLimiter, key: str) -> None:
         """Take a token from ``limiter`` for ``key``, or raise 429 with Retry-After (503 when
@@ -76,7 +101,11 @@ class Services:
             raise Problem(503, "unavailable") from None
 
     def check_length(self, text: str) -> None:
-        """413 when a message is longer than the settings allow."""
+        """400 for text that is not valid Unicode, 413 when it is longer than the settings allow."""
+        try:
+            text.encode("utf-8")  # a lone surrogate (JSON "\\ud800") cannot be sealed or sent
+        except UnicodeEncodeError:
+            raise Problem(400, "bad_text") from None
         limit = self.settings.max_message_chars
         if len(text.strip()) > limit:
             raise Problem(413, "too_long", limit=limit)

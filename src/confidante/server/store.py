@@ -62,6 +62,7 @@ class Parked:
     seed: int
     step: int  # requests served so far; with the seed it sets each request's random choices
     regular: str | None = None  # the handle of a regular who opened their note
+    note_kept: bool = False  # the session has kept its one note in the vault
 
 
 class SessionStore(Protocol):
@@ -220,6 +221,7 @@ class RedisStore:
             "seed": parked.seed,
             "step": parked.step,
             "regular": parked.regular,
+            "kept": parked.note_kept,
         }
         return seal_state(envelope, token)
 
@@ -232,6 +234,7 @@ class RedisStore:
                 seed=int(envelope["seed"]),
                 step=int(envelope["step"]),
                 regular=envelope.get("regular"),
+                note_kept=bool(envelope.get("kept", False)),
             )
         except (WrongKeyError, TamperedError, KeyError, TypeError, ValueError):
             raise NoSession from None
