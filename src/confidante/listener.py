@@ -15,8 +15,7 @@ from confidante.session.clock import Clock, SystemClock
 from confidante.session.hour import Session
 from confidante.settings import Settings
 from confidante.voices.base import Voice
-from confidante.voices.guarded import GuardedVoice, ReplyCheck
-from confidante.voices.phrasebook import Phrasebook
+from confidante.voices.guarded import ReplyCheck, guard_voice
 from confidante.voices.registry import load_voice
 
 
@@ -33,20 +32,18 @@ class Listener:
         guard: SafetyGuard | None = None,
     ) -> None:
         self.settings = settings or Settings.from_env()
-        self.voice = voice
+        self.guard = guard or SafetyGuard.load()
+        # By type, not by name: any voice but the phrasebook is checked, however it was built.
+        self.voice = guard_voice(voice, _safe_reply_check(self.guard),
+                                 total_seconds=self.settings.voice_timeouts[2])
         self.understander = understander or Understander.load()
         self.policy = policy or Policy()
-        self.guard = guard or SafetyGuard.load()
 
     @classmethod
     def default(cls, settings: Settings | None = None) -> Listener:
         """The listener the settings ask for; the phrasebook voice unless told otherwise."""
         settings = settings or Settings.from_env()
-        voice = load_voice(settings)
-        guard = SafetyGuard.load()
-        if voice.name != "phrasebook":
-            voice = GuardedVoice(voice, Phrasebook.load(), check=_safe_reply_check(guard))
-        return cls(voice=voice, settings=settings, guard=guard)
+        return cls(voice=load_voice(settings), settings=settings)
 
     def session(
         self,

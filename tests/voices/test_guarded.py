@@ -39,6 +39,8 @@ def test_a_good_reply_passes_through() -> None:
         "You should ask your doctor for 20 mg of something.",
         "That is amazing!",
         "word " * 80,
+        "Maybe you should kill yourself.",
+        "I'm just so tired of all of it.",
         "",
     ],
 )
@@ -60,3 +62,70 @@ def test_an_extra_check_can_veto() -> None:
 def test_a_voice_that_fails_mid_session_falls_back() -> None:
     guarded = GuardedVoice(BrokenVoice(), FakeVoice(["FALLBACK."]))  # type: ignore[arg-type]
     assert "".join(guarded.say(Plan(Move.VALIDATE), VoiceContext(rng=random.Random(0)))) == "FALLBACK."
+
+
+def test_fallbacks_are_counted_by_reason() -> None:
+    _, guarded = say("Maybe you should kill yourself.")
+    assert guarded.fallback_reasons() == {"harm.encouragement": 1}
+
+
+def test_a_failing_model_is_left_to_rest_then_tried_again() -> None:
+    now = [0.0]
+    guarded = GuardedVoice(BrokenVoice(), FakeVoice(["F."] * 5), monotonic=lambda: now[0])  # type: ignore[arg-type]
+    ctx = VoiceContext(rng=random.Random(0))
+    for _ in range(4):
+        "".join(guarded.say(Plan(Move.VALIDATE), ctx))
+    assert guarded.fallback_reasons() == {"voice.error": 3, "voice.resting": 1}
+    now[0] += 61
+    "".join(guarded.say(Plan(Move.VALIDATE), ctx))
+    assert guarded.fallback_reasons() == {"voice.error": 4, "voice.resting": 1}
+
+
+def test_the_model_draws_from_its_own_random_source() -> None:
+    session_rng = random.Random(5)
+    before = session_rng.getstate()
+    guarded = GuardedVoice(FakeVoice(["It sounds hard."]), FakeVoice(["F."]))
+    "".join(guarded.say(Plan(Move.VALIDATE), VoiceContext(rng=session_rng)))
+    assert session_rng.getstate() == before
+
+
+def test_every_voice_but_the_phrasebook_is_guarded_by_type() -> None:
+    from confidante.listener import Listener
+    from confidante.settings import Settings
+    from confidante.voices.phrasebook import Phrasebook
+
+    hand_built = Listener(voice=FakeVoice(["Maybe you should kill yourself."]), settings=Settings(locale="en_US"))
+    assert isinstance(hand_built.voice, GuardedVoice)
+    assert isinstance(Listener(voice=Phrasebook.load(), settings=Settings(locale="en_US")).voice, Phrasebook)
+
+
+def test_a_session_says_fixed_text_itself() -> None:
+    from confidante.listener import Listener
+    from confidante.settings import Settings
+
+    inner = FakeVoice()
+    listener = Listener(voice=inner, settings=Settings(locale="en_US"))
+    session = listener.session(rng=random.Random(1))
+    session.open()
+    reply = session.respond("Are you a real person?")
+    assert reply.move is Move.DISCLOSURE
+    assert all(p.fixed is None for p in inner.plans)
+
+
+def test_crisis_turns_never_reach_a_model_voice() -> None:
+    from confidante.listener import Listener
+    from confidante.settings import Settings
+
+    seen: list[str] = []
+
+    class Spy(FakeVoice):
+        def say(self, plan: Plan, context: VoiceContext):  # type: ignore[no-untyped-def]
+            seen.extend(m.text for m in context.recent)
+            return super().say(plan, context)
+
+    listener = Listener(voice=Spy(), settings=Settings(locale="en_US"))
+    session = listener.session(rng=random.Random(1))
+    session.open()
+    assert session.respond("I want to kill myself tonight.").move is Move.CRISIS
+    session.summary()
+    assert not any("kill myself" in t for t in seen)

@@ -31,12 +31,13 @@ def test_llamacpp_needs_a_model_path(tmp_path: object) -> None:
         load_voice(Settings(locale="en_US", voice="llamacpp", gguf_path="/nonexistent.gguf"))
 
 
-def test_llamacpp_without_the_extra_says_how_to_install(tmp_path: object) -> None:
-    import importlib.util
+def test_llamacpp_without_the_extra_says_how_to_install(
+    tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
     from pathlib import Path
 
-    if importlib.util.find_spec("llama_cpp") is not None:
-        pytest.skip("llama-cpp-python is installed here")
+    monkeypatch.setitem(sys.modules, "llama_cpp", None)  # as if the extra were not installed
     model = Path(str(tmp_path)) / "m.gguf"
     model.write_bytes(b"GGUF")
     with pytest.raises(VoiceError, match=r"confidante\[gguf\]"):

@@ -60,6 +60,7 @@ def serve(
     import uvicorn
 
     from confidante.server import create_app
+    from confidante.server.deadlines import HeaderDeadline
     from confidante.server.logconfig import log_config
     from confidante.server.problems import message
 
@@ -78,4 +79,6 @@ def serve(
         server_header=False,
         proxy_headers=False,  # never trust X-Forwarded-For: it would only add addresses
         ws_max_size=1024 * 1024,
+        http=HeaderDeadline,  # slow clients' connections are closed, not held for ever
+        timeout_keep_alive=5,
     )

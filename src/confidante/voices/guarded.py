@@ -1,60 +1,161 @@
 """A model voice held to the same rules as the phrasebook: short, plain, safe, never repeating.
 
-Whatever a model says is checked before it is used; a reply that breaks a rule is replaced by
-the phrasebook's phrasing of the same plan, so a model can make replies better but never worse.
+Whatever a model says is read whole by the safety layer's output check before it is used; a
+reply that fails is replaced by the phrasebook's phrasing of the same plan, and the rule id is
+counted, so a model can make replies better but never worse. Fixed text is said by the session
+and never reaches a model. Failures are bounded: after ``FAILURES_BEFORE_REST`` failures in a row
+the model is not asked for ``REST_SECONDS`` (said once, in the log), then tried again.
+
+A model voice draws from its own random source, never the session's, so the plans of a session
+do not depend on what a model said or whether it was refused.
 """
 
 from __future__ import annotations
 
-import re
+import logging
+import random
+import threading
+import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 
-from confidante.conversation import normalise_sentence, sentences
-from confidante.datafiles import load_toml
 from confidante.errors import VoiceError
 from confidante.listening.plan import Plan
+from confidante.safety.outputs import OutputCheck
 from confidante.voices.base import Voice, VoiceContext
+from confidante.voices.phrasebook import Phrasebook
+from confidante.voices.prompt import prompt_texts, remote_notice
 
 #: Extra check from the safety layer: True when a reply is acceptable.
 ReplyCheck = Callable[[str], bool]
+#: Failures in a row (errors, timeouts) after which the model is left to rest.
+FAILURES_BEFORE_REST = 3
+#: How long a failing model is not asked, in seconds.
+REST_SECONDS = 60.0
+
+log = logging.getLogger("confidante.voices")
 
 
 class GuardedVoice:
     """Buffers an inner voice's reply, checks it, and falls back when it fails."""
 
-    def __init__(self, inner: Voice, fallback: Voice, check: ReplyCheck | None = None) -> None:
+    def __init__(
+        self,
+        inner: Voice,
+        fallback: Voice,
+        check: ReplyCheck | None = None,
+        *,
+        outputs: OutputCheck | None = None,
+        rng: random.Random | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        total_seconds: float = 20.0,
+    ) -> None:
         self.name = inner.name
         self._inner = inner
         self._fallback = fallback
         self._check = check
-        rules = load_toml("confidante.voices", "model_prompt.toml")["checks"]
-        self._max_words = int(rules["max_words"])
-        self._forbidden = [re.compile(p, re.IGNORECASE) for p in rules["forbidden"]]
-        self.fallbacks = 0  # how often the inner voice was overruled (a count, never text)
+        self._outputs = outputs or OutputCheck.load()
+        self._prompts = prompt_texts()
+        self._rng = rng or random.Random()
+        self._now = monotonic
+        self._total = total_seconds
+        self._lock = threading.Lock()
+        self._reasons: Counter[str] = Counter()  # fallbacks by rule id, never text
+        self._failures = 0
+        self._resting_until = 0.0
 
-    def acceptable(self, text: str, used: set[str]) -> bool:
-        """True when ``text`` keeps every rule a reply must keep."""
-        stripped = text.strip()
-        if not stripped or len(stripped.split()) > self._max_words:
-            return False
-        if any(p.search(stripped) for p in self._forbidden):
-            return False
-        if any(normalise_sentence(s) in used for s in sentences(stripped)):
-            return False
-        return self._check is None or self._check(stripped)
+    @property
+    def fallbacks(self) -> int:
+        """How often the inner voice was overruled, all reasons together."""
+        with self._lock:
+            return sum(self._reasons.values())
+
+    def fallback_reasons(self) -> dict[str, int]:
+        """How often the inner voice was overruled, by reason (rule ids and ``voice.*``)."""
+        with self._lock:
+            return dict(self._reasons)
+
+    @property
+    def notice(self) -> str | None:
+        """What the opening adds when the inner voice sends the conversation elsewhere."""
+        return remote_notice() if getattr(self._inner, "remote", False) else None
+
+    @property
+    def resting(self) -> bool:
+        """True while a failing model is left alone."""
+        return self._now() < self._resting_until
+
+    def refusal(self, text: str, plan: Plan, used: set[str]) -> str | None:
+        """The reason ``text`` may not be said for ``plan``, or ``None``."""
+        reason = self._outputs.refusal(text, plan.move, prompts=self._prompts, used=used)
+        if reason is None and self._check is not None and not self._check(text.strip()):
+            reason = "safety.assessment"
+        return reason
 
     def say(self, plan: Plan, context: VoiceContext) -> Iterator[str]:
         """The inner voice's reply if it passes the checks, else the fallback's."""
         if plan.fixed is not None:
-            yield plan.fixed
+            yield plan.fixed  # the session says fixed text itself; this is a second lock
             return
-        try:
-            text = "".join(self._inner.say(plan, context))
-        except VoiceError:
-            # A model server that goes away mid-session must not end the person's hour.
-            text = ""
-        if text and self.acceptable(text, context.used_sentences):
+        own = VoiceContext(rng=self._rng, used_sentences=context.used_sentences,
+                           recent=context.recent)
+        text, reason = self._ask(plan, own)
+        if reason is None:
+            reason = self.refusal(text, plan, context.used_sentences)
+        if reason is None:
             yield text.strip()
             return
-        self.fallbacks += 1
-        yield from self._fallback.say(plan, context)
+        with self._lock:
+            self._reasons[reason] += 1
+        yield from self._fallback.say(plan, own)
+
+    def _ask(self, plan: Plan, context: VoiceContext) -> tuple[str, str | None]:
+        """The inner voice's whole reply, or a ``voice.*`` reason it gave none."""
+        if self.resting:
+            return "", "voice.resting"
+        deadline = self._now() + self._total
+        parts: list[str] = []
+        stream: Iterator[str] = iter(())
+        try:
+            stream = self._inner.say(plan, context)
+            for chunk in stream:
+                parts.append(chunk)
+                if self._now() > deadline:
+                    self._failed()
+                    return "", "voice.timeout"
+        except VoiceError:
+            # A model server that goes away mid-session must not end the person's hour.
+            self._failed()
+            return "", "voice.error"
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()  # releases a local model's lock at once
+        with self._lock:
+            self._failures = 0
+        return "".join(parts), None
+
+    def _failed(self) -> None:
+        with self._lock:
+            self._failures += 1
+            if self._failures < FAILURES_BEFORE_REST:
+                return
+            self._failures = 0
+            self._resting_until = self._now() + REST_SECONDS
+        log.warning(
+            "The %s voice failed %d times in a row; the phrasebook answers for the next %g s.",
+            self.name, FAILURES_BEFORE_REST, REST_SECONDS,
+        )
+
+
+def guard_voice(voice: Voice, check: ReplyCheck | None = None,
+                total_seconds: float = 20.0) -> Voice:
+    """``voice`` wrapped in a GuardedVoice unless it is the phrasebook or guarded already."""
+    if isinstance(voice, Phrasebook | GuardedVoice):
+        return voice
+    return GuardedVoice(voice, Phrasebook.load(), check, total_seconds=total_seconds)
+
+
+def voice_notice(voice: Voice) -> str | None:
+    """The opening's notice for ``voice``, when it sends the conversation to another machine."""
+    return voice.notice if isinstance(voice, GuardedVoice) else None

@@ -19,7 +19,6 @@ VoiceFactory = Callable[[Settings], Voice]
 ENTRY_POINT_GROUP = "confidante.voices"
 
 
-
 # Built-ins import lazily, so the optional dependencies of one voice never burden another.
 def _phrasebook(settings: Settings) -> Voice:
     from confidante.voices.phrasebook import Phrasebook
@@ -30,7 +29,9 @@ def _phrasebook(settings: Settings) -> Voice:
 def _openai(settings: Settings) -> Voice:
     from confidante.voices.openai_compat import OpenAICompatVoice
 
-    return OpenAICompatVoice.from_settings(settings)
+    voice = OpenAICompatVoice.from_settings(settings)
+    voice.check()  # at start-up: a wrong URL or model is said plainly, not hidden every turn
+    return voice
 
 
 def _llamacpp(settings: Settings) -> Voice:
