@@ -8,7 +8,7 @@ messages in sessions of ``--turns`` messages, in the same run, interleaved so ma
 both alike. For the embedded listener it times ``Session.respond`` (safety, understanding,
 policy, phrasing, clock) and, apart, each listening stage. Prints p50/p99 in milliseconds of wall
 clock, and of CPU time (which a busy machine does not inflate); the target is a wall-clock p99
-under 10 ms per turn. It asserts nothing.
+under 50 ms per turn with the crisis reader. It asserts nothing.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from confidante.voices.phrasebook import Phrasebook
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared/datasets/esconv/valid.jsonl"
 WARMUP = 100
-TARGET_P99_MS = 10.0
+TARGET_P99_MS = 50.0  # with the crisis reader in the turn (issues 10 and 11)
 # Written for this benchmark (no user text).
 SAMPLE = (
     "My wife barely speaks to me anymore.",

@@ -98,14 +98,19 @@ def load_ours(paths: list[Path]) -> list[Row]:
 
 
 def load_weak(lexicon: Lexicon, every: int) -> list[Row]:
-    """Ordinary talk from ESConv train seekers and GoEmotions, minus lexicon crises."""
+    """Ordinary talk from ESConv train seekers (half of them with the seeker's previous turn as
+    context, as the reader sees a session) and GoEmotions, minus lexicon crises."""
     train, _ = split_esconv_train(load_esconv("train"))
-    texts = [t for conv in train for t in conv][::every] + load_goemotions(every=4 * every)
     out = []
-    for i, text in enumerate(texts):
-        if _lexicon_crisis(lexicon, text):
-            continue
-        out.append(Row(text, "", 0, 0.0, 0.5, i % 20 == 0, "weak"))
+    for c, conv in enumerate(train):
+        for i, text in enumerate(conv):
+            if (c + i) % every or _lexicon_crisis(lexicon, text):
+                continue
+            context = conv[i - 1] if i and (c + i) % 2 == 0 else ""
+            out.append(Row(text, context, 0, 0.0, 0.5, (c + i) % 20 == 0, "weak"))
+    for i, text in enumerate(load_goemotions(every=8)):
+        if not _lexicon_crisis(lexicon, text):
+            out.append(Row(text, "", 0, 0.0, 0.5, i % 20 == 0, "weak"))
     return out
 
 
@@ -230,14 +235,14 @@ def figures(rows: list[Row], kinds: np.ndarray, threshold: float) -> dict[str, f
 
 def choose_thresholds(rows: list[Row], kinds: np.ndarray, now: np.ndarray) -> dict[str, float]:
     """The elevated threshold with the best recall on held-out families while it raises at
-    most 1% of ordinary weak-label talk and 10% of the written hard negatives."""
+    most 0.5% of ordinary weak-label talk and 8% of the written hard negatives."""
     crisis = 1.0 - kinds[:, 0]
     y = np.array([r.kind > 0 for r in rows])
     weak = np.array([r.source == "weak" for r in rows])
     best = 0.9
     for t in np.arange(0.95, 0.2, -0.025):
         hit = crisis >= t
-        if hit[~y & weak].mean() <= 0.01 and hit[~y & ~weak].mean() <= 0.10:
+        if hit[~y & weak].mean() <= 0.005 and hit[~y & ~weak].mean() <= 0.08:
             best = float(t)
     # "Now" is told apart from "elevated" among the crisis rows: the threshold with the best
     # balanced accuracy, leaning low (a missed emergency costs more than an early number).
@@ -354,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--lr", type=float, default=4e-5)
     p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--weak-every", type=int, default=2, help="keep every Nth weak negative")
+    p.add_argument("--weak-every", type=int, default=1, help="keep every Nth weak negative")
     p.add_argument("--dry-run", action="store_true", help="train and report, write nothing")
     args = p.parse_args(argv)
     if not DATA.exists():

@@ -198,6 +198,7 @@ class CrisisEpisode:
     safe_confirmed: bool = False  # they confirmed it: listening again, still watchful
     calm_turns: int = 0  # turns since they confirmed, with no new sign of danger
     turns: int = 0  # crisis turns in this episode
+    guessed: bool = False  # opened by a model's reading alone, with no reviewed phrase
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy (no message text is held here)."""
@@ -205,7 +206,7 @@ class CrisisEpisode:
             "kind": self.kind.value, "level": self.level.value, "steps": list(self.steps),
             "means": self.means, "safe_said": self.safe_said,
             "safe_confirmed": self.safe_confirmed, "calm_turns": self.calm_turns,
-            "turns": self.turns,
+            "turns": self.turns, "guessed": self.guessed,
         }  # fmt: skip
 
     @classmethod
@@ -216,6 +217,7 @@ class CrisisEpisode:
             steps=[str(s) for s in d["steps"]], means=bool(d["means"]),
             safe_said=bool(d["safe_said"]), safe_confirmed=bool(d["safe_confirmed"]),
             calm_turns=int(d["calm_turns"]), turns=int(d["turns"]),
+            guessed=bool(d.get("guessed", False)),
         )  # fmt: skip
 
 

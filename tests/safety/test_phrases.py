@@ -68,7 +68,10 @@ def test_pills_ready_tonight_is_imminent(guard: SafetyGuard) -> None:
     ],
 )
 def test_idioms_and_negation_do_not_fire(guard: SafetyGuard, text: str) -> None:
-    assert not guard.assess(text).level.at_least(LOW)
+    a = guard.assess(text)
+    # The crisis reader may keep a watchful "low" (no reply changes) where it is very sure.
+    reader_low = a.level is LOW and all(r.startswith("reader:") for r in a.reasons)
+    assert not a.level.at_least(LOW) or reader_low
 
 
 def test_someone_else_at_risk_is_third_party(guard: SafetyGuard) -> None:

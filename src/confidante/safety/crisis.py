@@ -88,6 +88,8 @@ class Heard:
     means: bool  # it speaks of means
     time: bool  # it names a time ("tonight")
     certain: bool = False  # a reviewed phrase (not only a model) found a crisis in it
+    quiet: bool = False  # nothing at all was found in the message itself, not even "low"
+    sure: bool = False  # a reviewed phrase found a crisis, or the reader is very sure of one
 
 
 class CrisisTalk:
@@ -137,14 +139,18 @@ class CrisisTalk:
         steps = list(_FIRST_STEPS[kind])
         if a.level is RiskLevel.IMMINENT:
             steps.append("offer_help")  # the emergency reply gave the number and the line
-        return CrisisEpisode(kind=kind, level=a.level, steps=steps, means=heard.means)
+        return CrisisEpisode(kind=kind, level=a.level, steps=steps, means=heard.means,
+                             guessed=not heard.certain and a.level is RiskLevel.ELEVATED)
 
     def _watch(
         self, heard: Heard, a: Assessment, ep: CrisisEpisode, signal: str | None,
         rng: random.Random, used: set[str],
     ) -> CrisisTurn:
         """Listening again after "I'm safe"; a new sign of danger reopens the episode."""
-        if (heard.fresh and a.is_crisis) or signal == "unsafe":
+        # After a model's guess was cleared, only a reviewed phrase or a very sure reading
+        # reopens it: one unsure reading should not hold the whole hour in the protocol.
+        fresh = heard.fresh and a.is_crisis and (heard.sure or not ep.guessed)
+        if fresh or signal == "unsafe":
             ep.safe_said = ep.safe_confirmed = False
             ep.calm_turns = 0
             return CrisisTurn(self._reopen(heard, a, ep, rng, used), ep, opened=True)
@@ -187,6 +193,15 @@ class CrisisTalk:
             ep.safe_said = True
             return pick(self.script.answers["safe"], rng, used, self._render)
         if (
+            ep.guessed and ep.turns == 1 and not heard.sure and signal is None
+            and not _AFFIRM.match(text) and not heard.means and not heard.time
+        ):  # fmt: skip
+            # A model's guess, and the next message does not answer the question and carries
+            # nothing of danger that a reviewed phrase or a very sure reading finds: the
+            # conversation has moved on.
+            ep.safe_said = ep.safe_confirmed = True
+            return pick(self.script.answers["moved_on"], rng, used, self._render)
+        if (
             last == "ask_direct" and ep.turns == 1 and not heard.fresh
             and ep.level is RiskLevel.ELEVATED and _DENY.match(text) and signal != "unsafe"
         ):  # fmt: skip
@@ -197,9 +212,8 @@ class CrisisTalk:
             ep.means = True
         # A time, once means or a fresh danger are known, is now: "tonight" after "the pills".
         # Harm by or to others, or to a friend, turns on a time by itself: "he's coming tonight".
-        timed = heard.time and (
-            ep.means or heard.fresh or ep.level is RiskLevel.IMMINENT or ep.kind in _TIMED
-        )
+        timed = heard.time and (ep.means or heard.sure or ep.level is RiskLevel.IMMINENT
+                                or (ep.kind in _TIMED and not ep.guessed))
         now = timed or (a.level is RiskLevel.IMMINENT and heard.fresh)
         if now and (ep.level is not RiskLevel.IMMINENT or timed):
             ep.level = RiskLevel.IMMINENT
@@ -260,7 +274,7 @@ def _load() -> CrisisScript:
     answers_raw = require(data, "answers", _WHERE)
     answers = {k: variants(v, f"{_WHERE} [answers.{k}]") for k, v in answers_raw.items()}
     for needed in (*SIGNALS, "means", "affirm", "deny", "other", "safe_confirmed", "emergency",
-                   "cleared"):
+                   "cleared", "moved_on"):
         require(answers, needed, f"{_WHERE} [answers]")
     order: dict[RiskKind, tuple[str, ...]] = {}
     steps: dict[tuple[RiskKind, str], tuple[Variant, ...]] = {}

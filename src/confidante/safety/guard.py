@@ -51,8 +51,9 @@ from confidante.safety.text import normalise_sentence as normalise
 # ("I hate my life" scores like a post in r/SuicideWatch), so alone it may only say "low" there.
 # The lexicon, which reads short messages well, still decides them.
 MODEL_MIN_WORDS = 20
-# Where the lexicon saw a negation, an idiom or the past, the reader must be this sure.
+# How sure the reader must be to go past a phrase the lexicon keeps low, or to say "now" alone.
 READER_SURE = 0.9
+READER_NOW = 0.6
 BOUNDARY_IDS = (
     "diagnosis", "medication", "legal", "sexual", "romance",
     "friendship", "other_users", "rules", "ai_question", "minor",
@@ -191,6 +192,8 @@ class SafetyGuard:
             certain=assessment.is_crisis and any(
                 r.startswith(("lexicon:", "foreign:")) for r in assessment.reasons
             ),
+            quiet=all(r.startswith("context:") for r in assessment.reasons),
+            sure=self._sure(text, assessment, state),
         )
         kind = state.crisis.kind if state.crisis is not None else assessment.kind
         render = renderer(state.locale, self.texts, kind if kind in CRISIS_KINDS else None)
@@ -216,6 +219,15 @@ class SafetyGuard:
             return f"{notice} {render(self.texts.foreign_help)}"
         return render(self.texts.foreign_again)
 
+    def _sure(self, text: str, assessment: Assessment, state: SessionState) -> bool:
+        """A reviewed phrase found a crisis here, or the reader is very sure of one."""
+        if any(r.startswith(("lexicon:", "foreign:", "escalate:")) for r in assessment.reasons):
+            return assessment.is_crisis
+        if self.reader is None or not any(r.startswith("reader:") for r in assessment.reasons):
+            return False
+        context = state.turns[-1].said.text if state.turns else ""
+        return self.reader.read(text, context).crisis >= READER_SURE
+
     def _reader_findings(
         self, text: str, scan: Scan, lexical: list[Finding], state: SessionState | None
     ) -> list[Finding]:
@@ -227,16 +239,27 @@ class SafetyGuard:
         name = f"reader:{self.reader.name}"
         if r.crisis < self.reader.low:
             return []
-        # What the lexicon recognised for certain outranks a guess: a negation, an idiom, the
-        # past ("I tried years ago, I'm well now") leave the reader "low" unless it is sure.
+        # What the lexicon recognised for certain outranks a guess: a negation ("I would never
+        # kill myself"), an idiom or the past ("I tried years ago, I'm well now") leave the
+        # reader at "low"; so does a phrase the lexicon keeps low on purpose ("I have the
+        # pills" may be for a headache) unless the reader is very sure.
         doubt = bool(scan.negated or scan.idioms or any(h.past for h in scan.hits))
-        bar = max(self.reader.elevated, READER_SURE) if doubt else self.reader.elevated
+        ambiguous = any("ambiguous" in h.rule.tags for h in scan.hits)
+        strong = [f for f in lexical if f.level.rank >= 2 and f.kind in CRISIS_KINDS]
         third = bool(lexical) and all(f.kind is RiskKind.THIRD_PARTY for f in lexical)
-        kind = RiskKind.THIRD_PARTY if third else r.kind
-        if r.crisis < bar or kind not in CRISIS_KINDS:
+        kind = RiskKind.THIRD_PARTY if third else (strong[0].kind if strong else r.kind)
+        bar = READER_SURE if ambiguous else self.reader.elevated
+        if doubt and r.crisis < READER_SURE:
+            return []
+        if doubt or r.crisis < bar or kind not in CRISIS_KINDS:
             return [Finding(RiskLevel.LOW, kind if kind in CRISIS_KINDS else RiskKind.NONE,
-                             (name,))]
-        if r.now >= self.reader.now_threshold:
+                            (name,))]
+        # "Now" from the reader alone needs it sure of the crisis too ("I took my medication
+        # this morning" must not be an overdose); the lexicon and the session escalate the rest.
+        # Where the lexicon read the crisis itself, its escalation rules (means, a time, a
+        # plan) decide imminence; they know "I want to kill myself" is not yet "call now".
+        if r.now >= max(self.reader.now_threshold, READER_NOW) and r.crisis >= READER_SURE \
+                and not strong:
             return [Finding(RiskLevel.IMMINENT, kind, (name, "reader:now"))]
         return [Finding(RiskLevel.ELEVATED, kind, (name,))]
 
