@@ -10,6 +10,7 @@ nothing is written to disk (no history file, no editor temp file). Piped input i
 from __future__ import annotations
 
 import getpass
+import os
 import shutil
 import sys
 import textwrap
@@ -81,7 +82,9 @@ class Terminal:
         self._given = out
         self._width = width or min(88, shutil.get_terminal_size((80, 24)).columns)
         if editor is None:
-            editor = out is None and sys.stdin.isatty() and sys.stdout.isatty()
+            # A "dumb" terminal cannot move the cursor: plain input() serves it better.
+            editor = (out is None and sys.stdin.isatty() and sys.stdout.isatty()
+                      and os.environ.get("TERM") != "dumb")
         self._editor = _LineEditor(limit) if editor else None
 
     @property
