@@ -38,8 +38,9 @@ YOU = r"you › "  # TERM=dumb below: plain input(), no line editor
 # The offer may wrap, and its answer may be asked for on a line of its own ("› ").
 OFFER = r"next time\?[^›]*?\(y/N\)\s*(?:› )?"
 THEMES = r"feelings and topics[^›]*?\(y/N\)\s*(?:› )?"
+CHOICE = r"Enter, r, a or e › "  # a returning regular: keep, replace, add to or edit the note
 EDIT = r"\n› "
-PROMPTS = [OPENING, PASSPHRASE, AGAIN, RELIEF, YOU, OFFER, THEMES, EDIT, pexpect.EOF]
+PROMPTS = [OPENING, PASSPHRASE, AGAIN, RELIEF, YOU, OFFER, THEMES, CHOICE, EDIT, pexpect.EOF]
 
 
 def canary() -> str:
@@ -122,6 +123,8 @@ def drive(plan: Plan, env: dict[str, str], cwd: Path) -> Outcome:
                     child.sendline("/end")
             elif which == PROMPTS.index(OFFER):
                 child.sendline("y" if plan.remember is not None or plan.regular else "n")
+            elif which == PROMPTS.index(CHOICE):
+                child.sendline("e")  # write the note anew, so what is kept really changes
             elif which == PROMPTS.index(EDIT):
                 child.sendline(plan.note)
             elif which == PROMPTS.index(THEMES):
