@@ -193,7 +193,7 @@ class SafetyGuard:
                 r.startswith(("lexicon:", "foreign:")) for r in assessment.reasons
             ),
             quiet=all(r.startswith("context:") for r in assessment.reasons),
-            sure=self._sure(text, assessment, state),
+            sure=self._sure(assessment),
         )
         kind = state.crisis.kind if state.crisis is not None else assessment.kind
         render = renderer(state.locale, self.texts, kind if kind in CRISIS_KINDS else None)
@@ -219,14 +219,12 @@ class SafetyGuard:
             return f"{notice} {render(self.texts.foreign_help)}"
         return render(self.texts.foreign_again)
 
-    def _sure(self, text: str, assessment: Assessment, state: SessionState) -> bool:
-        """A reviewed phrase found a crisis here, or the reader is very sure of one."""
+    @staticmethod
+    def _sure(assessment: Assessment) -> bool:
+        """A reviewed phrase found a crisis here, or the reader was very sure of one."""
         if any(r.startswith(("lexicon:", "foreign:", "escalate:")) for r in assessment.reasons):
             return assessment.is_crisis
-        if self.reader is None or not any(r.startswith("reader:") for r in assessment.reasons):
-            return False
-        context = state.turns[-1].said.text if state.turns else ""
-        return self.reader.read(text, context).crisis >= READER_SURE
+        return "reader:sure" in assessment.reasons
 
     def _reader_findings(
         self, text: str, scan: Scan, lexical: list[Finding], state: SessionState | None
@@ -258,10 +256,13 @@ class SafetyGuard:
         # this morning" must not be an overdose); the lexicon and the session escalate the rest.
         # Where the lexicon read the crisis itself, its escalation rules (means, a time, a
         # plan) decide imminence; they know "I want to kill myself" is not yet "call now".
+        # "reader:sure" lets the crisis protocol tell a sure reading from a guess without
+        # reading the message a second time.
+        reasons = (name, "reader:sure") if r.crisis >= READER_SURE else (name,)
         if r.now >= max(self.reader.now_threshold, READER_NOW) and r.crisis >= READER_SURE \
                 and not strong:
-            return [Finding(RiskLevel.IMMINENT, kind, (name, "reader:now"))]
-        return [Finding(RiskLevel.ELEVATED, kind, (name,))]
+            return [Finding(RiskLevel.IMMINENT, kind, (*reasons, "reader:now"))]
+        return [Finding(RiskLevel.ELEVATED, kind, reasons)]
 
     # ------------------------------------------------------------------ boundaries
     def boundary(self, text: str) -> str | None:

@@ -20,7 +20,7 @@ import threading
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 from confidante.conversation import RiskKind, RiskLevel
@@ -151,7 +151,6 @@ class _Identifier:
 _IDENTIFIER = _Identifier()
 
 
-@lru_cache(maxsize=8192)
 def _script(ch: str) -> str:
     """The first word of a character's Unicode name: LATIN, CYRILLIC, CJK, HIRAGANA ..."""
     return unicodedata.name(ch, "").split(" ", 1)[0]
