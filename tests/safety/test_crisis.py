@@ -165,3 +165,13 @@ def test_every_signal_and_step_has_reviewed_text() -> None:
 )
 def test_signals(text: str, signal: str | None) -> None:
     assert CrisisScript.load().signal(text) == signal
+
+
+def test_a_plain_yes_to_the_safety_check_is_believed(listener: Listener) -> None:
+    s = session(listener)
+    s.respond("I keep thinking everyone would be better off if I just wasn't here.")
+    s.respond("I've got my dad's old pills in the drawer")
+    s.respond("I moved the pills to the car. I'm safe for tonight, I just needed to say it")
+    s.respond("yes I promise")
+    assert s.state.crisis is not None and s.state.crisis.safe_confirmed
+    assert s.respond("my daughter is visiting on sunday").move is not Move.CRISIS

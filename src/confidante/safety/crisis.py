@@ -166,7 +166,10 @@ class CrisisTalk:
         unsure = signal in ("unsafe", "ambivalent") or _DENY.match(text) is not None
         unsure = unsure or text.rstrip(".!? ") in ("idk", "i dont know", "i don't know",
                                                    "not sure", "maybe", "i guess", "dunno")
-        if (heard.fresh and a.is_crisis) or unsure:
+        # A plain "yes, I promise" read with the danger as context can sound like danger to a
+        # model; only a reviewed phrase or a very sure reading outweighs the person's answer.
+        confirmed = signal == "safe" or _AFFIRM.match(text) is not None
+        if (heard.sure and a.is_crisis) or unsure or (heard.fresh and not confirmed):
             ep.safe_said = False
             return CrisisTurn(self._reopen(heard, a, ep, rng, used), ep)
         ep.safe_confirmed = True
