@@ -235,14 +235,15 @@ def figures(rows: list[Row], kinds: np.ndarray, threshold: float) -> dict[str, f
 
 def choose_thresholds(rows: list[Row], kinds: np.ndarray, now: np.ndarray) -> dict[str, float]:
     """The elevated threshold with the best recall on held-out families while it raises at
-    most 0.5% of ordinary weak-label talk and 8% of the written hard negatives."""
+    most 1% of ordinary weak-label talk (half the 2% allowed on ordinary venting) and 8% of the
+    written hard negatives."""
     crisis = 1.0 - kinds[:, 0]
     y = np.array([r.kind > 0 for r in rows])
     weak = np.array([r.source == "weak" for r in rows])
     best = 0.9
     for t in np.arange(0.95, 0.2, -0.025):
         hit = crisis >= t
-        if hit[~y & weak].mean() <= 0.005 and hit[~y & ~weak].mean() <= 0.08:
+        if hit[~y & weak].mean() <= 0.01 and hit[~y & ~weak].mean() <= 0.08:
             best = float(t)
     # "Now" is told apart from "elevated" among the crisis rows: the threshold with the best
     # balanced accuracy, leaning low (a missed emergency costs more than an early number).
