@@ -21,8 +21,8 @@ def client(live_server: LiveServer) -> Iterator[OpenAI]:
         yield c
 
 
-def ask(client: OpenAI, messages: list[dict[str, str]]) -> str:
-    done = client.chat.completions.create(model="confidante", messages=messages)  # type: ignore[arg-type]
+def ask(client: OpenAI, messages: list[dict[str, str]], seed: int | None = None) -> str:
+    done = client.chat.completions.create(model="confidante", messages=messages, seed=seed)  # type: ignore[arg-type]
     assert done.choices[0].finish_reason == "stop"
     content = done.choices[0].message.content
     assert content
@@ -36,7 +36,8 @@ def test_models_lists_confidante(client: OpenAI) -> None:
 
 
 def test_a_conversation_rebuilt_from_its_messages(client: OpenAI) -> None:
-    first = ask(client, [{"role": "system", "content": "Be brief."}, {"role": "user", "content": FIRST}])
+    system = {"role": "system", "content": "Be brief."}
+    first = ask(client, [system, {"role": "user", "content": FIRST}], seed=7)
     # The first reply carries the AI notice; later ones do not.
     assert "AI" in first and "not a therapist" in first
     history = [
@@ -44,24 +45,69 @@ def test_a_conversation_rebuilt_from_its_messages(client: OpenAI) -> None:
         {"role": "assistant", "content": first},
         {"role": "user", "content": SECOND},
     ]
-    second = ask(client, history)
+    second = ask(client, history, seed=7)
     assert "not a therapist" not in second
-    # Stateless but repeatable: the same conversation gets the same replies, so the replayed
-    # earlier turns are the ones the person saw.
-    assert ask(client, [{"role": "user", "content": FIRST}]) == first
-    assert ask(client, history) == second
-    third = ask(client, [*history, {"role": "assistant", "content": second},
-                         {"role": "user", "content": THIRD}])
+    # Stateless but repeatable with a seed: the same request gets the same reply.
+    assert ask(client, [{"role": "user", "content": FIRST}], seed=7) == first
+    assert ask(client, history, seed=7) == second
+    third = ask(
+        client,
+        [*history, {"role": "assistant", "content": second}, {"role": "user", "content": THIRD}],
+        seed=7,
+    )
     assert third not in (first, second)
     # Another conversation is another session, with its own choices.
-    other = ask(client, [{"role": "user", "content": "Work has been relentless this month."}])
+    other = ask(client, [{"role": "user", "content": "Work has been relentless this month."}], 7)
     assert other != first
+
+
+def test_try_again_is_worded_anew_and_a_seed_repeats(client: OpenAI) -> None:
+    history = [
+        {"role": "user", "content": FIRST},
+        {"role": "assistant", "content": "..."},
+        {"role": "user", "content": SECOND},
+    ]
+    # "Try again" sends the very same request: it is not answered word for word the same.
+    tries = {ask(client, history) for _ in range(6)}
+    assert len(tries) > 1
+    assert len({ask(client, history, seed=11) for _ in range(3)}) == 1
+    # A crisis reply may change its reviewed variant, never its substance.
+    crisis = [{"role": "user", "content": "I want to kill myself tonight."}]
+    assert all("988" in ask(client, crisis) for _ in range(3))
+
+
+def test_what_the_person_was_shown_is_not_said_again(client: OpenAI) -> None:
+    def parts(text: str) -> set[str]:
+        return {p.strip(" .").lower() for p in text.replace("?", ".").split(".") if p.strip()}
+
+    shown = ask(
+        client,
+        [
+            {"role": "user", "content": FIRST},
+            {"role": "assistant", "content": "..."},
+            {"role": "user", "content": SECOND},
+        ],
+        seed=5,
+    )
+    # The same turn once more, now with that reply among what the person saw before.
+    again = ask(
+        client,
+        [
+            {"role": "user", "content": FIRST},
+            {"role": "assistant", "content": shown},
+            {"role": "user", "content": SECOND},
+        ],
+        seed=5,
+    )
+    assert parts(again).isdisjoint(parts(shown))
 
 
 def test_streaming_gives_the_same_reply_in_chunks(client: OpenAI) -> None:
     messages = [{"role": "user", "content": FIRST}]
-    whole = ask(client, messages)
-    stream = client.chat.completions.create(model="confidante", messages=messages, stream=True)  # type: ignore[arg-type]
+    whole = ask(client, messages, seed=3)
+    stream = client.chat.completions.create(
+        model="confidante", messages=messages, stream=True, seed=3
+    )  # type: ignore[arg-type]
     pieces: list[str] = []
     finishes: list[str | None] = []
     for chunk in stream:
@@ -74,10 +120,11 @@ def test_streaming_gives_the_same_reply_in_chunks(client: OpenAI) -> None:
 
 
 def test_list_content_parts_are_read(client: OpenAI) -> None:
-    plain = ask(client, [{"role": "user", "content": FIRST}])
+    plain = ask(client, [{"role": "user", "content": FIRST}], seed=3)
     parts = client.chat.completions.create(
         model="confidante",
         messages=[{"role": "user", "content": [{"type": "text", "text": FIRST}]}],
+        seed=3,
     )
     assert parts.choices[0].message.content == plain
 
@@ -121,8 +168,7 @@ def test_n_and_a_tiny_max_tokens_are_refused_clearly(client: OpenAI) -> None:
 
 def test_a_conversation_over_the_replay_cap_is_a_clear_413(client: OpenAI) -> None:
     long = [
-        {"role": "user" if i % 2 == 0 else "assistant", "content": "x" * 3900}
-        for i in range(13)
+        {"role": "user" if i % 2 == 0 else "assistant", "content": "x" * 3900} for i in range(13)
     ]  # 7 user messages of 3,900 characters: over the 24,000 replayed
     with pytest.raises(openai.APIStatusError) as over:
         client.chat.completions.create(model="confidante", messages=long)  # type: ignore[arg-type]
@@ -139,13 +185,16 @@ def test_a_seed_may_vary_the_wording_and_buttons_are_answered_plainly(client: Op
         {"role": "assistant", "content": "..."},
         {"role": "user", "content": SECOND},
     ]
-    plain = ask(client, history)
-    seeded = {
-        client.chat.completions.create(model="confidante", messages=history, seed=s)  # type: ignore[arg-type]
-        .choices[0].message.content
-        for s in range(1, 9)
-    }
+    plain = ask(client, history, seed=1)
+    seeded = {ask(client, history, seed=s) for s in range(2, 9)}
     assert seeded - {plain}
-    concise = ask(client, [*history, {"role": "assistant", "content": plain},
-                           {"role": "user", "content": "More concise"}])
-    assert concise == "I'll keep my replies short. Say as much or as little as you like."
+    # Open WebUI's regenerate menu sends its button's words as the last user message.
+    concise = ask(
+        client,
+        [
+            *history,
+            {"role": "assistant", "content": plain},
+            {"role": "user", "content": "More Concise"},
+        ],
+    )
+    assert concise.startswith("My replies are short ones")

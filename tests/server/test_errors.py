@@ -6,11 +6,13 @@ import logging
 from typing import Any
 
 import httpx
+import openai
 import pytest
-from tests.server.conftest import CANARIES, MakeRig, Rig
+from openai import OpenAI
+from tests.server.conftest import CANARIES, LiveServer, MakeRig, Rig
 
 from confidante import Listener, Settings
-from confidante.server import Limits, Rate
+from confidante.server import Limits, Rate, create_app
 from confidante.server.store import MemoryStore
 
 SECRET = f"my friend {CANARIES[1]} said"
@@ -86,13 +88,32 @@ def test_every_error_route_has_the_one_shape(make_rig: MakeRig) -> None:
     limited = c.post(say, json={"text": "three"}, headers=headers)
     assert_shape(limited, 429)
     assert "retry-after" in limited.headers
-    assert_openai_shape(c.post("/v1/chat/completions", json={"model": "gpt-4", "messages": [
-        {"role": "user", "content": "hi"}]}), 404)
-    assert_openai_shape(c.post("/v1/chat/completions", json={"model": "confidante", "messages": [
-        {"role": "system", "content": "hi"}]}), 400)
+    assert_openai_shape(
+        c.post(
+            "/v1/chat/completions",
+            json={"model": "gpt-4", "messages": [{"role": "user", "content": "hi"}]},
+        ),
+        404,
+    )
+    assert_openai_shape(
+        c.post(
+            "/v1/chat/completions",
+            json={"model": "confidante", "messages": [{"role": "system", "content": "hi"}]},
+        ),
+        400,
+    )
     assert_openai_shape(
         c.post("/v1/chat/completions", json={"model": "confidante", "messages": []}), 422
     )
+    # The routing's and the middleware's own errors take OpenAI's shape under /v1 as well.
+    assert_openai_shape(c.get("/v1/embeddings"), 404)
+    assert_openai_shape(c.get("/v1"), 404)
+    assert_openai_shape(c.get("/v1/chat/completions"), 405)
+    as_json = {"Content-Type": "application/json"}
+    assert_openai_shape(c.post("/v1/chat/completions", content=b"{not", headers=as_json), 400)
+    assert_openai_shape(c.post("/v1/chat/completions", content=b"x" * (1024 * 1024 + 1)), 413)
+    assert_openai_shape(c.get("/v1/models", headers={"Host": "rebind.example"}), 400)
+    assert_shape(c.get("/v1beta/models"), 404)  # only /v1 itself speaks OpenAI
     wrong = c.post("/api/sessions", json={"regular": {"handle": "no-one", "passphrase": "nope!"}})
     assert_shape(wrong, 403)
 
@@ -158,3 +179,63 @@ def test_health_says_503_when_the_store_is_down(make_rig: MakeRig) -> None:
     rig: Rig = make_rig(store=ExplodingStore("down"))
     health = rig.client.get("/healthz")
     assert health.status_code == 503 and health.json()["ok"] is False
+
+
+def test_v1_errors_reach_the_openai_client_with_their_code(listener: Listener) -> None:
+    """Each error of /v1, from the middleware, the routing or a route, against real uvicorn."""
+
+    def refused(call: Any) -> tuple[int, str | None, str]:
+        with pytest.raises(openai.APIStatusError) as caught:
+            call()
+        error = caught.value
+        assert isinstance(error.body, dict) and set(error.body) == {
+            "message",
+            "type",
+            "param",
+            "code",
+        }
+        assert error.body["message"] in error.message  # the client shows the words, not a number
+        return error.status_code, error.code, error.body["type"]
+
+    hello = [{"role": "user", "content": "hello"}]
+    json_header: Any = {"headers": {"Content-Type": "application/json"}}
+    limited = create_app(
+        Settings(locale="en_US"), listener, limits=Limits(completions=Rate(per_minute=1, burst=1))
+    )
+    with (
+        LiveServer(limited) as server,
+        OpenAI(base_url=f"{server.url}/v1", api_key="not-needed", max_retries=0) as client,
+    ):
+        huge = [{"role": "user", "content": "x" * (1024 * 1024 + 1)}]
+        assert refused(
+            lambda: client.chat.completions.create(model="confidante", messages=huge)
+        ) == (413, "too_large", "invalid_request_error")
+        assert refused(lambda: client.embeddings.create(model="confidante", input="hi"))[:2] == (
+            404,
+            "not_found",
+        )
+        assert refused(lambda: client.get("/chat/completions", cast_to=object))[:2] == (
+            405,
+            "method",
+        )
+        bad = b'{"model": "confidante", "messages": ['
+        assert refused(
+            lambda: client.post(
+                "/chat/completions", cast_to=object, content=bad, options=json_header
+            )
+        )[:2] == (400, "not_json")
+        client.chat.completions.create(model="confidante", messages=hello)  # type: ignore[arg-type]
+        assert refused(
+            lambda: client.chat.completions.create(model="confidante", messages=hello)
+        ) == (429, "rate", "rate_limit_error")
+        # The rest of the API keeps the one shape on the same server.
+        body = httpx.get(f"{server.url}/no/such/page", timeout=10).json()
+        assert body["ok"] is False and body["status"] == 404
+    busy = create_app(Settings(locale="en_US"), listener, limits=Limits(replays_waiting=0))
+    with (
+        LiveServer(busy) as server,
+        OpenAI(base_url=f"{server.url}/v1", api_key="not-needed", max_retries=0) as client,
+    ):
+        assert refused(
+            lambda: client.chat.completions.create(model="confidante", messages=hello)
+        ) == (503, "replays_busy", "server_error")

@@ -2,39 +2,45 @@
 
 Point Open WebUI or any OpenAI client at ``http://127.0.0.1:8000/v1`` with model ``confidante``.
 The protocol is stateless, so each request rebuilds its session: the person's earlier messages are
-replayed through a session seeded from the conversation's first message, so earlier replies come
-out as they did before, and then the last message is answered. The listener's own earlier replies
-in the request are not trusted or used. The first reply of a conversation carries the AI notice.
-Nothing is stored; the API key, if any, is ignored (the server binds 127.0.0.1 by default).
+replayed through a session seeded from the conversation's first message, and then the last message
+is answered (``replay``). The answer is worded afresh each time, and "Try again" (the very same
+request again) is not given the reply it replaces when there is another way to say it (see
+``repeats``); a request's ``seed`` makes the wording reproducible instead. The listener's
+own earlier replies in the request are trusted for one thing only: the sentences in them are not
+said again. The first reply of a conversation carries the AI notice. Nothing is stored; the API key
+is ignored, except the trusted front end's (``Settings.frontend_key``), which is limited per
+conversation instead of per address.
 
 A chat front end's own task requests (a title, tags: see ``frontends``) get neutral JSON without
-the engine. A request ending with an assistant message ("continue") gets an empty completion.
-What one request may replay is capped (``Limits.completions_messages`` and ``completions_chars``,
-413 beyond) and replays queue for ``Limits.replays`` slots. Errors here take OpenAI's shape,
-``{"error": {"message", "type", "param", "code"}}``, so OpenAI clients show what to do next.
+the engine, and its buttons ("Add Details") a plain reply. A request ending with an assistant
+message ("continue") gets an empty completion. What one request may replay is capped
+(``Limits.completions_messages`` and ``completions_chars``, 413 beyond) and replays queue for
+``Limits.replays`` slots. Errors here take OpenAI's shape (see ``problems.speaks_openai``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import json
+import random
 import re
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Sequence
 from functools import partial
-from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response, StreamingResponse
-from fastapi.routing import APIRoute
-from starlette.exceptions import HTTPException
+from fastapi.responses import StreamingResponse
 
-from confidante.server import actions
+from confidante.conversation import Reply, normalise_sentence, sentences
+from confidante.errors import InputError
+from confidante.listener import Listener
+from confidante.server.desk import input_problem
 from confidante.server.frontends import frontends
-from confidante.server.problems import Problem, message, validation_errors
+from confidante.server.problems import Problem
+from confidante.server.repeats import Repeats
 from confidante.server.schemas import (
     ChatChoice,
     ChatChoiceMessage,
@@ -48,53 +54,18 @@ from confidante.server.schemas import (
 )
 from confidante.server.services import Services, Stopwatch, bearer_token, services_of
 from confidante.server.store import StoreDown
+from confidante.session.clock import ManualClock
 
 MODEL_ID = "confidante"
 _CREATED = 1_700_000_000  # a fixed "created" time for the one model
 _PIECE = re.compile(r"\S+\s*")
-
-# OpenAI's error types by status; the code is the reason's key (rule ids, never text).
-_TYPES = {429: "rate_limit_error", 503: "server_error"}
-
-
-def openai_error(
-    status: int, text: str, code: str, headers: dict[str, str] | None = None
-) -> Response:
-    """An error in OpenAI's shape."""
-    kind = _TYPES.get(status, "invalid_request_error")
-    body = {"error": {"message": text, "type": kind, "param": None, "code": code}}
-    return JSONResponse(body, status_code=status, headers=headers)
-
-
-class OpenAIRoute(APIRoute):
-    """A route whose deliberate errors and unreadable bodies answer in OpenAI's shape."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        """The route's handler, wrapped to reshape its errors."""
-        handle = super().get_route_handler()
-
-        async def shaped(request: Request) -> Response:
-            try:
-                return await handle(request)
-            except Problem as err:
-                return openai_error(err.status, err.text, str(err.args[0]), err.headers)
-            except RequestValidationError as err:
-                where = "; ".join(".".join(e["loc"]) for e in validation_errors(err.errors()))
-                return openai_error(422, f"{message('errors.invalid')} ({where})", "invalid")
-            except HTTPException as err:  # a body FastAPI could not parse at all
-                return openai_error(err.status_code, message("errors.invalid"), "invalid")
-
-        return shaped
-
+_SEED_BITS = 48
+_TRIES = 6  # wordings drawn for a repeat before its old reply is given again
 
 router = APIRouter(
     prefix="/v1",
     tags=["openai"],
-    route_class=OpenAIRoute,
-    responses={
-        code: {"model": OpenAIError}
-        for code in (400, 404, 413, 422, 429, 503)
-    },
+    responses={code: {"model": OpenAIError} for code in (400, 404, 413, 422, 429, 503)},
 )
 
 
@@ -189,21 +160,90 @@ async def chat_completions(
     if s.replays.full:
         raise Problem(503, "replays_busy", headers={"Retry-After": "2"})
     watch = Stopwatch()
-    # The conversation's seed makes a repeat repeatable; a request's own seed varies the wording.
-    seed = conversation_seed(said[0]) ^ (body.seed or 0) & 0xFFFF_FFFF_FFFF
+    seed = conversation_seed(said[0])
+    seen = [text_of(m) for m in body.messages if m.role == "assistant"]
     settings = s.settings
-    replay = partial(actions.replay, said, first_turn, settings.minutes, settings.locale, seed)
+    answer = partial(replay, said, seen, first_turn, settings.minutes, settings.locale, seed)
     async with s.replays.limiter:
-        reply = await s.desk.run(replay)
+        if body.seed is not None:  # the same seed, the same words
+            reply = await s.desk.run(partial(answer, seed ^ body.seed))
+        else:
+            reply = await _worded_anew(s, _repeats(request), body, answer)
     s.metrics.turn("openai", watch.seconds())
     s.metrics.replied(reply)
     text = reply.text
     if first_turn:
-        # The notice comes first, a blank line before the reply (actions.replay); the front end
+        # The notice comes first, a blank line before the reply (``replay``); the front end
         # may keep what Confidante does not, so the notice says so.
         text = text.replace("\n\n", f" {fronts.app_may_save}\n\n", 1)
     whole = first_turn or reply.move.value == "crisis"  # safety text is never cut short
     return _answer(body, text, sum(len(t.split()) for t in said), whole=whole)
+
+
+def replay(
+    said: Sequence[str],
+    seen: Sequence[str],
+    first_turn: bool,
+    minutes: int,
+    locale: str,
+    seed: int,
+    wording: int,
+    listener: Listener,
+) -> Reply:
+    """Answer the last of ``said`` after replaying the earlier ones through a seeded session.
+
+    The earlier turns replay under the conversation's ``seed``; the answer is drawn under
+    ``wording``, and says none of the sentences in ``seen`` (the replies the person was shown,
+    which a stateless replay cannot otherwise know). On the first turn nothing was shown yet,
+    so the AI notice is worded under ``wording`` too. Safety replies stay reviewed text: only
+    which reviewed variant is said may change.
+    """
+    rng = random.Random(wording if first_turn else seed)
+    session = listener.session(
+        clock=ManualClock(),  # a stateless request knows no time: no cues, no hour
+        rng=rng,
+        minutes=minutes,
+        locale=locale,
+    )
+    disclosed = session.disclosure()
+    for earlier in said[:-1]:
+        try:
+            session.respond(earlier)
+        except InputError:
+            continue  # it was refused when it was new, too; the client kept it anyway
+    used = session.state.used_sentences
+    used.update(normalise_sentence(part) for text in seen for part in sentences(text))
+    rng.seed(wording)  # the session draws from this same generator
+    try:
+        reply = session.respond(said[-1])
+    except InputError as err:
+        raise input_problem(err) from None
+    if first_turn:
+        return dataclasses.replace(reply, text=f"{disclosed.text}\n\n{reply.text}")
+    return reply
+
+
+async def _worded_anew(
+    s: Services, repeats: Repeats, body: ChatRequest, answer: Callable[..., Reply]
+) -> Reply:
+    """The reply under fresh wording, and for a repeat of a recent request ("Try again") one
+    other than the reply it got, if the listener has another way to say it in a few tries."""
+    asked = repeats.digest([f"{m.role}\x1f{text_of(m)}" for m in body.messages])
+    for _ in range(_TRIES):
+        reply = await s.desk.run(partial(answer, secrets.randbits(_SEED_BITS)))
+        if not repeats.said_before(asked, reply.text):
+            break
+    repeats.remember(asked, reply.text)
+    return reply
+
+
+def _repeats(request: Request) -> Repeats:
+    """The app's recent answers, made on first use (one per app, nothing at import)."""
+    state = request.app.state
+    found = getattr(state, "repeats", None)
+    if not isinstance(found, Repeats):
+        found = state.repeats = Repeats()
+    return found
 
 
 async def _limit(s: Services, request: Request, texts: list[str], roles: list[str]) -> None:

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from confidante.server.hosts import HostList
 from confidante.server.metrics import Metrics
-from confidante.server.problems import INTERNAL, error_body, message
+from confidante.server.problems import INTERNAL, body_for, message
 
 log = logging.getLogger("confidante.server")
 
@@ -97,6 +97,7 @@ class Guard:
     1011 (WebSocket) and logs only its type, never its text; and the body limits, which refuse
     request bodies over a size with 413 before the app reads them, and bodies that do not arrive
     within ``body_seconds`` with 408. A client that hangs up is counted as gone (499), not as 500.
+    Its own refusals take the error shape of the path (OpenAI's under ``/v1``, see ``problems``).
 
     With ``debug`` (``CONFIDANTE_DEBUG=1`` for ``confidante serve``) the shield logs the
     traceback too, for a developer's own machine: it may show what was said.
@@ -152,7 +153,7 @@ class Guard:
         try:
             try:
                 if not self.hosts.allows_host(_header(scope, b"host")):
-                    await _send_json(reply, 400, error_body(400, message("errors.unknown_host")))
+                    await _refuse(scope, reply, 400, "unknown_host")
                 elif not await self._limited(scope, receive, reply):
                     status = CLIENT_GONE
             except (ClientDisconnect, ConnectionError):
@@ -161,7 +162,7 @@ class Guard:
             except Exception as err:
                 self._shielded(err)
                 if not started:
-                    await _send_json(reply, 500, error_body(500, INTERNAL))
+                    await _send_json(reply, 500, body_for(scope["path"], 500, "internal", INTERNAL))
         finally:
             if status == CLIENT_GONE:
                 self.metrics.client_gone()
@@ -185,19 +186,19 @@ class Guard:
         if declared is not None:
             size = int(declared) if declared.strip().isdigit() else limit + 1
             if size > limit:
-                await _refuse(send, limit)
+                await _refuse(scope, send, 413, "too_large", limit=limit)
                 return True
         try:
             async with asyncio.timeout(self.body_seconds):
                 first = await self._body(receive, limit)
         except TimeoutError:
             # A body that trickles in holds a connection and a task: it is not waited for.
-            await _send_json(send, 408, error_body(408, message("errors.too_slow")))
+            await _refuse(scope, send, 408, "too_slow")
             return True
         if first is None:
             return False
         if first["type"] == "too_large":
-            await _refuse(send, limit)
+            await _refuse(scope, send, 413, "too_large", limit=limit)
             return True
         whole: Message | None = first
 
@@ -267,5 +268,8 @@ class Guard:
             log.exception("the traceback (CONFIDANTE_DEBUG=1; it may quote a person)")
 
 
-async def _refuse(send: Send, limit: int) -> None:
-    await _send_json(send, 413, error_body(413, message("errors.too_large", limit=limit)))
+async def _refuse(scope: Scope, send: Send, status: int, key: str, **slots: object) -> None:
+    """A refusal before the app runs, in the error shape of the request's path (OpenAI's on
+    ``/v1``); its code is the message's key."""
+    text = message(f"errors.{key}", **slots)
+    await _send_json(send, status, body_for(scope["path"], status, key, text))

@@ -1,9 +1,16 @@
-"""One JSON error shape for every error the server sends: ``{"ok": false, "error", "status"}``.
+"""One JSON error shape for every error the server sends: ``{"ok": false, "error", "status"}``,
+and OpenAI's, ``{"error": {"message", "type", "param", "code"}}``, under ``/v1``.
 
 Routes raise ``Problem`` with a key into ``data/messages.toml``; Starlette's own errors (404, 405)
 and FastAPI's validation errors (422) are rewritten into the same shape. A validation error lists
 where and what (field location and error type) but never the value that was sent, because that
-value may be what a person said. Unexpected errors become a bare 500 (see ``middleware.Shield``).
+value may be what a person said. Unexpected errors become a bare 500 (see ``middleware.Guard``).
+
+The OpenAI-compatible face (``completions``) answers in OpenAI's shape instead, so the ``openai``
+client and front ends like Open WebUI show the message and not only "Error code: 404". The path
+alone decides (``speaks_openai``), so the middleware's own refusals (413, 408, a bad Host) and
+routing errors for unknown ``/v1`` paths take it too. There the ``code`` is the message's key
+(a rule id, never text), and a body that is not JSON at all is a 400, as OpenAI answers it.
 """
 
 from __future__ import annotations
@@ -28,6 +35,21 @@ INTERNAL = HTTPStatus.INTERNAL_SERVER_ERROR.phrase
 
 # Starlette raises these for routing; each gets our own wording.
 _ROUTING_KEYS = {404: "not_found", 405: "method"}
+
+# OpenAI's error types by status; any other status is an invalid request in its words.
+_OPENAI_TYPES = {
+    401: "authentication_error",
+    403: "permission_error",
+    429: "rate_limit_error",
+    500: "server_error",
+    503: "server_error",
+}
+_OPENAI_PREFIX = "/v1"
+
+
+def speaks_openai(path: str) -> bool:
+    """True for the OpenAI-compatible face's paths, whose errors take OpenAI's shape."""
+    return path == _OPENAI_PREFIX or path.startswith(_OPENAI_PREFIX + "/")
 
 
 def message(key: str, **slots: object) -> str:
@@ -65,6 +87,17 @@ def error_body(
     return body
 
 
+def openai_body(status: int, text: str, code: str) -> dict[str, Any]:
+    """OpenAI's error shape as a JSON-ready dict; ``code`` is a message key, never text."""
+    kind = _OPENAI_TYPES.get(status, "invalid_request_error")
+    return {"error": {"message": text, "type": kind, "param": None, "code": code}}
+
+
+def body_for(path: str, status: int, code: str, text: str) -> dict[str, Any]:
+    """The error body ``path`` answers with: OpenAI's shape under ``/v1``, else the one shape."""
+    return openai_body(status, text, code) if speaks_openai(path) else error_body(status, text)
+
+
 def error_response(
     status: int,
     text: str,
@@ -91,31 +124,49 @@ def validation_errors(raw: Sequence[Any]) -> list[dict[str, Any]]:
     return cleaned
 
 
-def problem_response(exc: Problem | RequestValidationError) -> Response:
-    """The one-shape response for a route's deliberate error or a body it could not read."""
+def problem_response(exc: Problem | RequestValidationError, path: str = "/") -> Response:
+    """The response for a route's deliberate error or a body it could not read, in the shape
+    ``path`` answers with."""
     if isinstance(exc, Problem):
+        if speaks_openai(path):
+            body = openai_body(exc.status, exc.text, str(exc.args[0]))
+            return JSONResponse(body, status_code=exc.status, headers=exc.headers)
         return error_response(exc.status, exc.text, headers=exc.headers)
-    return error_response(
-        422, message("errors.invalid"), errors=validation_errors(exc.errors())
-    )
+    errors = validation_errors(exc.errors())
+    if not speaks_openai(path):
+        return error_response(422, message("errors.invalid"), errors=errors)
+    if any(e["type"] == "json_invalid" for e in errors):
+        return JSONResponse(openai_body(400, message("errors.not_json"), "not_json"), 400)
+    where = "; ".join(".".join(e["loc"]) for e in errors)
+    text = f"{message('errors.invalid')} ({where})"
+    return JSONResponse(openai_body(422, text, "invalid"), status_code=422)
 
 
-async def _on_problem(_request: Request, exc: Exception) -> Response:
+async def _on_problem(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Problem)
-    return problem_response(exc)
+    return problem_response(exc, request.url.path)
 
 
-async def _on_http(_request: Request, exc: Exception) -> Response:
+async def _on_http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
     key = _ROUTING_KEYS.get(status)
     text = message(f"errors.{key}") if key else HTTPStatus(status).phrase
+    if speaks_openai(request.url.path):
+        body = openai_body(status, text, key or "http_error")
+        return JSONResponse(body, status_code=status, headers=exc.headers)
     return error_response(status, text, headers=exc.headers)
 
 
-async def _on_validation(_request: Request, exc: Exception) -> Response:
+async def _on_validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    return problem_response(exc)
+    return problem_response(exc, request.url.path)
+
+
+def crash_response(request: Request) -> Response:
+    """The bare 500 of an unexpected error, in the shape the request's path answers with."""
+    body = body_for(request.url.path, 500, "internal", INTERNAL)
+    return JSONResponse(body, status_code=500)
 
 
 def install(app: FastAPI) -> None:

@@ -218,7 +218,10 @@ class ChatRequest(BaseModel):
     n: int | None = Field(default=None, description="Only 1: there is one reply.")
     max_tokens: int | None = Field(default=None, ge=1, description="Words, not tokens.")
     max_completion_tokens: int | None = Field(default=None, ge=1)
-    seed: int | None = Field(default=None, description="Another seed, other wording.")
+    seed: int | None = Field(
+        default=None,
+        description="The same seed gives the same wording; without one a repeat is worded anew.",
+    )
 
 
 class ChatChoiceMessage(BaseModel):
