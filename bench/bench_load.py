@@ -2,13 +2,13 @@
 
     .venv/bin/python bench/bench_load.py                      # 200 sessions x 30 turns
     .venv/bin/python bench/bench_load.py --sessions 20 --turns 5 --json reports/load.json
-    .venv/bin/python bench/bench_load.py --engine-workers 0   # the listener in the web process
 
 What it does, in one run:
 
 1. Starts ``confidante serve``'s app (memory store, phrasebook voice, rate limits off, the
-   listener in ``--engine-workers`` processes beside the web process, as ``serve`` does by
-   default) and a bare FastAPI echo endpoint (the floor), each on a free 127.0.0.1 port.
+   listener in the server process, as ``serve`` runs it) and a bare FastAPI echo endpoint (the
+   floor), each on a free 127.0.0.1 port. (``bench_scale.py`` measures several processes behind
+   a load balancer.)
 2. Drives N concurrent sessions of T turns each over HTTP keep-alive (one connection per
    session, a minimal client so the client costs little). Every session talks about its own
    canary ("my friend Zorbel017x"); every reply is checked: no reply may name another session's
@@ -18,19 +18,16 @@ What it does, in one run:
    machine's slow stretches as often as the server did.
 4. Times the engine alone (``Session.respond`` in this process, no server) on the same script.
 5. Reports turn latency p50/p99 for both servers and the engine, and the server's memory per
-   open session (RSS growth of the web process and its engine processes with all sessions
-   open, divided by N).
+   open session (RSS growth of the server process with all sessions open, divided by N).
 
 Target: p99(server) <= 1.5 x p99(echo) + engine time under load, where engine time under load is
 the engine's mean time per turn inside the server (``confidante_engine_seconds`` from /metrics)
-times the number of concurrent sessions per engine process: one process answers its sessions one
-after another, so a turn waits for the engine's work on every other session's turn in that
-process as well as its own (W engine processes share the sessions out, N / W each; with the
-engine in the web process, W counts as 1). The engine
+times the number of concurrent sessions: one process answers its sessions one after another, so
+a turn waits for the engine's work on every other session's turn as well as its own. The engine
 alone (no server, one session at a time) is reported beside it.
 
 A second reading of the same target puts the engine's own p99 wait in place of that mean: the
-engine alone in this process answers N / W sessions in turn for T rounds, and the p99 of the
+engine alone in this process answers N sessions in turn for T rounds, and the p99 of the
 rounds' durations is how long the slowest turns wait for the engine's own work, slow stretches
 of the machine included (``target_by_rounds_p99_ms``). ``replies_per_100ms`` shows how steady
 the server's pace was: a slowest window far below the median means the machine was disturbed.
@@ -99,7 +96,7 @@ def message(n: int, turn: int) -> str:
 # -- the servers (run in child processes) ------------------------------------------------------
 
 
-def serve(kind: str, port: int, redis_url: str = "", workers: int = 1) -> None:
+def serve(kind: str, port: int, redis_url: str = "") -> None:
     """Run the Confidante app or the echo floor on 127.0.0.1:port until killed."""
     import uvicorn
 
@@ -110,7 +107,7 @@ def serve(kind: str, port: int, redis_url: str = "", workers: int = 1) -> None:
         settings = Settings(
             locale="en_US", minutes=600, redis_url=redis_url, metrics_token=METRICS_TOKEN
         )
-        app: Any = create_app(settings, limits=Limits.unbounded(), engine_workers=workers)
+        app: Any = create_app(settings, limits=Limits.unbounded())
     else:
         app = echo_app()
     # As `confidante serve` runs it (both servers alike): no proxy headers, no server header.
@@ -142,10 +139,9 @@ def echo_app() -> Any:
 class Server:
     """A server child process."""
 
-    def __init__(self, kind: str, redis_url: str = "", workers: int = 1) -> None:
+    def __init__(self, kind: str, redis_url: str = "") -> None:
         self.port = free_port()
         extra = ["--redis-url", redis_url] if redis_url else []
-        extra += ["--engine-workers", str(workers)]
         self.proc = subprocess.Popen(
             [sys.executable, __file__, "--serve", kind, "--port", str(self.port), *extra],
             stdout=subprocess.DEVNULL,
@@ -166,15 +162,10 @@ class Server:
         raise SystemExit("server did not start in time")
 
     def rss_kib(self) -> int:
-        """Resident memory of the server process and its engine processes, in KiB."""
-        pid = self.proc.pid
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        total = 0
-        for each in (pid, *map(int, children)):
-            status = Path(f"/proc/{each}/status").read_text()
-            found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
-            total += int(found.group(1)) if found else 0
-        return total
+        """Resident memory of the server process, in KiB."""
+        status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+        return int(found.group(1)) if found else 0
 
     def stop(self) -> None:
         """Stop the child (its own process id, nothing broader)."""
@@ -419,28 +410,19 @@ def main() -> int:
         default="",
         help="Keep sessions sealed in this Redis (127.0.0.1 only) instead of process memory.",
     )
-    parser.add_argument(
-        "--engine-workers",
-        type=int,
-        default=1,
-        help="Engine processes beside the web process (0: the listener in the web process).",
-    )
     parser.add_argument("--serve", choices=["confidante", "echo"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve, args.port, args.redis_url, args.engine_workers)
+        serve(args.serve, args.port, args.redis_url)
         return 0
     if not (1 <= args.sessions <= MAX_SESSIONS and 1 <= args.turns <= MAX_TURNS):
         parser.error(f"sessions must be 1..{MAX_SESSIONS} and turns 1..{MAX_TURNS}")
     if args.redis_url and not re.match(r"^redis://(127\.0\.0\.1|localhost)[:/]", args.redis_url):
         parser.error("the benchmark runs on this machine only: use a redis://127.0.0.1 URL")
     engine = engine_alone(min(args.sessions, 20), args.turns)
-    per_engine_sessions = -(-args.sessions // max(1, args.engine_workers))  # ceiling division
-    rounds = engine_rounds(per_engine_sessions, args.turns)
-    if not 0 <= args.engine_workers <= 16:
-        parser.error("engine workers must be 0..16")
-    app = Server("confidante", args.redis_url, args.engine_workers)
+    rounds = engine_rounds(args.sessions, args.turns)
+    app = Server("confidante", args.redis_url)
     echo = Server("echo")
     try:
         app.wait_ready()
@@ -462,8 +444,7 @@ def main() -> int:
     p99_app = percentile(latencies, 99)
     p99_echo = percentile(raw["echo"], 99)
     inside = raw["inside"]
-    per_engine = args.sessions / max(1, args.engine_workers)
-    engine_under_load = inside["engine_mean_ms"] * per_engine
+    engine_under_load = inside["engine_mean_ms"] * args.sessions
     target = 1.5 * p99_echo + engine_under_load
     # The same with the engine's own p99 wait (its slowest rounds alone, with no server), for a
     # machine whose speed wanders: a mean hides the slow stretches that set a p99.
@@ -472,7 +453,6 @@ def main() -> int:
     median_rate, slowest_rate = window_rates([x for r in results for x in r.answered_at])
     figures = {
         "store": "redis (sealed)" if args.redis_url else "memory",
-        "engine_workers": args.engine_workers,
         "sessions": args.sessions,
         "turns": args.turns,
         "cpus": os.cpu_count(),

@@ -59,7 +59,10 @@ class Connection:
             if name.lower() == "content-length":
                 length = int(value)
         raw = await self.reader.readexactly(length) if length else b""
-        return status, json.loads(raw) if raw else None
+        try:
+            return status, json.loads(raw) if raw else None
+        except ValueError:
+            return status, None  # not ours: a load balancer's own error page
 
     async def close(self) -> None:
         """Close the connection."""

@@ -29,15 +29,6 @@ def test_bad_values_say_which_variable(value: str) -> None:
         Settings.from_env({"CONFIDANTE_MINUTES": value})
 
 
-def test_engine_workers_may_be_zero_but_not_words() -> None:
-    assert Settings(locale="en_US").engine_workers == 1
-    assert Settings.from_env({"CONFIDANTE_ENGINE_WORKERS": "0"}).engine_workers == 0
-    assert Settings.from_env({"CONFIDANTE_ENGINE_WORKERS": "4"}).engine_workers == 4
-    for bad in ("-1", "65", "many"):
-        with pytest.raises(ConfigError, match="CONFIDANTE_ENGINE_WORKERS.*0 to 64"):
-            Settings.from_env({"CONFIDANTE_ENGINE_WORKERS": bad})
-
-
 def test_every_setting_is_a_field_and_documented() -> None:
     fields = set(Settings.__dataclass_fields__)
     readme = README.read_text(encoding="utf-8")

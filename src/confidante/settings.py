@@ -36,11 +36,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("database_url", "", "Vault database URL; empty means SQLite in the user directory."),
     Setting("redis_url", "", "Redis URL for sealed session state shared by server replicas."),
     Setting("max_message_chars", "4000", "Longest message accepted, in characters."),
-    Setting(
-        "engine_workers",
-        "1",
-        "Processes that run the listener beside the web process of `serve`; 0 runs it inside.",
-    ),
     Setting("openai_base_url", "", "Base URL of an OpenAI-compatible server for the openai voice."),
     Setting("openai_model", "", "Model name to ask the OpenAI-compatible server for."),
     Setting("gguf_path", "", "Path to a local GGUF model for the llamacpp voice."),
@@ -124,7 +119,6 @@ class Settings:
     database_url: str = ""
     redis_url: str = ""
     max_message_chars: int = 4000
-    engine_workers: int = 1
     openai_base_url: str = ""
     openai_model: str = ""
     gguf_path: str = ""
@@ -156,14 +150,6 @@ def _parse(name: str, raw: str) -> object:
             value = int(raw)
             if value <= 0:
                 raise ValueError
-            return value
-        if name == "engine_workers":
-            value = int(raw) if raw.strip().isdigit() else -1
-            if not 0 <= value <= 64:
-                raise ConfigError(
-                    "CONFIDANTE_ENGINE_WORKERS must be a whole number from 0 to 64 "
-                    "(0 runs the listener in the web process); fix or unset it."
-                )
             return value
         if name == "cue_minutes":
             return tuple(int(p) for p in raw.split(",") if p.strip())

@@ -346,3 +346,32 @@ def test_text_that_is_not_unicode_is_a_400_not_a_500(rig: Rig) -> None:
     assert answer.status_code == 400 and "Unicode" in answer.json()["error"]["message"]  # OpenAI's
     fine = rig.client.post("/api/session/messages", json={"text": "Still here."}, headers=headers)
     assert fine.status_code == 200
+
+
+def test_the_app_opens_its_vault_once_not_per_request(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from confidante.server import notes
+
+    opened: list[Vault] = []
+
+    class Counted(Vault):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            opened.append(self)
+
+    monkeypatch.setattr(notes, "Vault", Counted)
+    handles = []
+    for text in VENTING[:2]:
+        headers = rig.started()
+        rig.client.post("/api/session/messages", json={"text": text}, headers=headers)
+        kept = rig.client.post(
+            "/api/session/remember",
+            json={"note": "A friend.", "passphrase": "a long passphrase here"},
+            headers=headers,
+        )
+        assert kept.status_code == 200, kept.text
+        handles.append(kept.json()["handle"])
+    login = {"handle": handles[0], "passphrase": "a long passphrase here"}
+    assert rig.client.post("/api/sessions", json={"regular": login}).status_code == 201
+    assert len(opened) == 1

@@ -39,8 +39,8 @@ DESKTOP = {"width": 1200, "height": 900}
 @pytest.fixture(scope="module")
 def server() -> Iterator[LiveServer]:
     """A server of the browser tests' own, so its session count is theirs alone; set up as
-    ``confidante serve`` is by default, with the listener in an engine process."""
-    app = create_app(Settings(locale="en_GB", metrics_token="t"), limits=Limits.unbounded(), engine_workers=1)
+    ``confidante serve`` is by default, with the listener in the server process."""
+    app = create_app(Settings(locale="en_GB", metrics_token="t"), limits=Limits.unbounded())
     with LiveServer(app) as live:
         yield live
 
@@ -312,7 +312,7 @@ def tight_server() -> Iterator[LiveServer]:
     from confidante.server.limits import Rate
 
     limits = replace(Limits.unbounded(), turns=Rate(per_minute=0.5, burst=2))
-    app = create_app(Settings(locale="en_GB", metrics_token="t"), limits=limits, engine_workers=1)
+    app = create_app(Settings(locale="en_GB", metrics_token="t"), limits=limits)
     with LiveServer(app) as live:
         yield live
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -109,6 +111,23 @@ def test_two_replicas_key_an_address_alike(tmp_path: Path) -> None:
     (tmp_path / "short").write_bytes(b"abc")
     with pytest.raises(ConfigError, match="delete it"):
         address_key(Settings(address_key_file=str(tmp_path / "short")))
+
+
+def test_workers_that_start_together_read_one_whole_key(tmp_path: Path) -> None:
+    # `serve --workers N` starts N processes at once; none may read a key file half made.
+    for attempt in range(20):
+        settings = Settings(locale="en_US", address_key_file=str(tmp_path / f"key{attempt}"))
+        ready = threading.Barrier(8)
+
+        def read(settings: Settings = settings, ready: threading.Barrier = ready) -> bytes:
+            ready.wait()
+            return address_key(settings)
+
+        with ThreadPoolExecutor(8) as pool:
+            keys = list(pool.map(lambda _: read(), range(8)))
+        assert len(set(keys)) == 1 and len(keys[0]) == 32
+        assert (tmp_path / f"key{attempt}").stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"key{n}" for n in range(20))
 
 
 def test_an_absent_redis_is_said_plainly() -> None:

@@ -10,6 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.server.conftest import CANARIES, METRICS_TOKEN, MakeRig, Rig
 
 from confidante import Settings
+from confidante.server import Limits
 
 OPERATOR = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 
@@ -49,13 +50,25 @@ def test_metrics_count_and_time_but_hold_no_text(rig: Rig) -> None:
     found = samples(rig)
     assert found[("confidante_turn_seconds_count", (("channel", "http"),))] == 3
     assert found[("confidante_sessions_started_total", ())] == 2
-    assert found[("confidante_sessions_open", ())] == 1
+    assert found[("confidante_sessions_open", ())] == 10  # one open, rounded up to ten
     assert found[("confidante_sessions_ended_total", (("how", "exit"),))] == 1
-    # "Still here." after the crisis is a crisis turn too, but the referral is counted once.
-    assert found[("confidante_moves_total", (("move", "crisis"),))] == 2
     assert found[("confidante_moves_total", (("move", "open"),))] == 1
-    # Nothing about a referral moves while its day runs: no live count by level or by kind.
+    # Nothing about a referral moves while its day runs: no live count by level or by kind, and
+    # no live count of crisis replies (two here: "Still here." after it is a crisis turn too).
+    assert ("confidante_moves_total", (("move", "crisis"),)) not in found
     assert not [n for (n, _) in found if n.startswith("confidante_crisis_referrals")]
+
+
+def test_the_open_sessions_gauge_moves_in_steps_not_with_each_person(make_rig: MakeRig) -> None:
+    rig = make_rig(
+        settings=Settings(locale="en_US", metrics_token=METRICS_TOKEN), limits=Limits.unbounded()
+    )
+    assert samples(rig)[("confidante_sessions_open", ())] == 0
+    seen = []
+    for _ in range(11):
+        rig.create()
+        seen.append(samples(rig)[("confidante_sessions_open", ())])
+    assert seen == [10.0] * 10 + [20.0]
 
 
 def test_referrals_are_published_only_for_a_finished_day(rig: Rig) -> None:

@@ -1,9 +1,9 @@
 """What a request does to its session, as plain module-level functions.
 
 Each action takes its arguments first and the ``Live`` session last, so a route binds the
-arguments with ``functools.partial`` and hands the result to the desk. Being module-level, an
-action pickles by name: the same action runs in this process (``Desk``) or in an engine process
-(``EnginePool``) without a second copy of the logic.
+arguments with ``functools.partial`` and hands the result to the desk, which runs it between
+reading the session and writing it back. Every channel (HTTP, WebSocket, ``/v1``) uses the same
+actions, so the logic of a turn lives in one place.
 """
 
 from __future__ import annotations

@@ -13,14 +13,11 @@ from typing import Annotated, Any
 
 from anyio import to_thread
 from fastapi import APIRouter, Body, Request, Response
-from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ValidationError
-from starlette.types import Receive, Scope, Send
+from pydantic import BaseModel
 
 from confidante.server import actions
 from confidante.server.desk import session_id
-from confidante.server.problems import Problem, problem_response
-from confidante.server.regulars import create_note, open_note, update_note
+from confidante.server.problems import Problem
 from confidante.server.schemas import (
     Closed,
     Created,
@@ -101,7 +98,7 @@ async def create_session(
     if body.regular is not None:
         login = body.regular
         record = await to_thread.run_sync(
-            open_note, s.settings, login.handle, login.passphrase, limiter=s.vault_slots
+            s.vault.open, login.handle, login.passphrase, limiter=s.vault_slots
         )
         continuity, handle = record.note, record.handle
     token, (reply, time, minutes) = await s.desk.start(
@@ -140,48 +137,11 @@ async def start(request: Request, body: ReliefIn) -> Response:
     return _json(Turn(reply=ReplyOut.of(reply), time=time))
 
 
-@router.post(
-    "/session/messages",
-    response_model=Turn,
-    openapi_extra={
-        **BEARER,
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": Say.model_json_schema()}},
-        },
-    },
-)
-async def say(request: Request) -> Response:
+@router.post("/session/messages", response_model=Turn, openapi_extra=BEARER)
+async def say(request: Request, body: Say) -> Response:
     """Send one message and get the listener's reply (the WebSocket does the same)."""
-    # The body is read by hand: this is every turn's path, and FastAPI's body machinery costs
-    # more than the check itself. Errors keep the one shape (422 via RequestValidationError).
-    body = _say(await request.body(), request.headers.get("content-type", ""))
     turn = await answer(services_of(request), bearer_token(request), body.text, "http")
     return _json(turn)
-
-
-async def say_directly(scope: Scope, receive: Receive, send: Send) -> None:
-    """``say`` as a bare ASGI app, which ``middleware.Guard`` calls for ``POST /api/session/
-    messages`` instead of going through FastAPI's routing and middleware: every turn takes this
-    path, and those layers cost more than the route itself. Same checks, same replies, same
-    error shape; the route above stays for the schema and for apps without the guard."""
-    request = Request(scope, receive)
-    try:
-        response = await say(request)
-    except (Problem, RequestValidationError) as err:
-        response = problem_response(err)
-    await response(scope, receive, send)
-
-
-def _say(raw: bytes, content_type: str) -> Say:
-    if content_type.split(";")[0].strip().lower() != "application/json":
-        raise RequestValidationError([{"loc": ("body",), "type": "content_type"}])
-    try:
-        return Say.model_validate_json(raw)
-    except ValidationError as err:
-        raise RequestValidationError(
-            [{"loc": ("body", *e["loc"]), "type": e["type"]} for e in err.errors()]
-        ) from None
 
 
 @router.post("/session/cue", response_model=Cue, openapi_extra=BEARER)
@@ -221,12 +181,12 @@ async def remember(request: Request, body: RememberIn) -> Response:
             if not body.passphrase:
                 raise Problem(400, "passphrase_needed")
             kept = await to_thread.run_sync(
-                update_note, s.settings, handle, body.passphrase, note, feelings, topics,
+                s.vault.update, handle, body.passphrase, note, feelings, topics,
                 limiter=s.vault_slots,
             )
         else:
             kept = await to_thread.run_sync(
-                create_note, s.settings, note, feelings, topics, body.passphrase or None,
+                s.vault.create, note, feelings, topics, body.passphrase or None,
                 limiter=s.vault_slots,
             )
     except Problem:

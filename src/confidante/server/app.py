@@ -9,6 +9,11 @@ Routes (all errors in one JSON shape, ``{"ok": false, "error", "status"}``):
   token ``CONFIDANTE_METRICS_TOKEN``), ``/openapi.json``.
 
 Every request must name an allowed host (``CONFIDANTE_ALLOWED_HOSTS``; see ``hosts``).
+
+One app is one process: the listener runs in it (blocking voices in worker threads, see
+``desk``), and every route has one path, through FastAPI. For more cores or machines, run more
+processes of the same app over one Redis (``confidante serve --workers N``, or replicas behind
+a load balancer: see ``deploy/``).
 """
 
 from __future__ import annotations
@@ -31,8 +36,7 @@ from confidante.server.limits import Limits
 from confidante.server.metrics import PROMETHEUS_CONTENT_TYPE, Metrics
 from confidante.server.middleware import Guard
 from confidante.server.pages import pages_router
-from confidante.server.pool import EnginePool
-from confidante.server.problems import INTERNAL, error_response, install, message
+from confidante.server.problems import error_response, install, message
 from confidante.server.schemas import ErrorBody, Health
 from confidante.server.services import Services, bearer_token, declare_bearer, services_of
 from confidante.server.store import SessionStore, StoreDown, store_for
@@ -55,34 +59,21 @@ def create_app(
     limits: Limits | None = None,
     log_requests: bool = False,
     debug: bool = False,
-    engine_workers: int | None = None,
 ) -> FastAPI:
     """The app for ``settings``; pass ``listener``, ``clock``, ``store`` or ``limits`` in tests.
 
     The clock defaults to wall-clock time because session state may move between replicas.
     ``log_requests`` logs each request's method, path, status and time; ``debug`` logs the
     traceback of an unexpected error (it may show what was said: a developer's machine only).
-    ``engine_workers`` (default ``settings.engine_workers``) runs the listener in that many
-    processes beside this one (``EnginePool``); 0 runs it here. Objects made in this process
-    cannot move to another, so passing a listener, clock or store means 0.
     """
     limits = limits or Limits()
     hosts = HostList(settings.allowed_hosts)  # a malformed pattern stops here, not per request
-    injected = listener is not None or clock is not None or store is not None
-    if engine_workers is None:
-        engine_workers = 0 if injected else settings.engine_workers
-    if engine_workers and injected:
-        raise ValueError("a listener, clock or store made here cannot reach engine processes")
-    desk: Desk | EnginePool
-    if engine_workers:
-        desk = EnginePool(settings, workers=engine_workers, idle_seconds=limits.idle_seconds)
-    else:
-        desk = Desk(
-            listener or Listener.default(settings),
-            store or store_for(settings.redis_url),
-            clock or WallClock(),
-            idle_seconds=limits.idle_seconds,
-        )
+    desk = Desk(
+        listener or Listener.default(settings),
+        store or store_for(settings.redis_url),
+        clock or WallClock(),
+        idle_seconds=limits.idle_seconds,
+    )
     # Replicas over Redis share their rate limits there (sessions go through the desk's store).
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     # Every referral is also counted for good, per day and kind, in the vault's database.
@@ -90,14 +81,14 @@ def create_app(
     shared = Services(
         settings=settings, desk=desk, limits=limits, redis=redis, metrics=Metrics(tally)
     )
+    # A model voice's fallbacks by reason and whether it answers; the phrasebook has neither.
+    shared.metrics.watch_voice(desk.listener.voice)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # The listener's tables are made once and kept for good: moved out of the collector's
         # sight, a full collection under load scans only what requests made, not all of them
         # (otherwise it stops every request in flight for tens of milliseconds).
-        if isinstance(desk, EnginePool):
-            await desk.launch()  # before the first request: each engine builds its listener
         gc.collect()
         gc.freeze()
         try:
@@ -105,6 +96,7 @@ def create_app(
         finally:
             gc.unfreeze()  # what this app made may be collected again once it has stopped
             await desk.aclose()
+            shared.vault.close()
             if redis is not None:
                 await redis.aclose()
 
@@ -120,13 +112,8 @@ def create_app(
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.services = shared
-    install(app)
+    install(app)  # the one error shape; the one 500 is the guard's (``middleware.Guard``)
     declare_bearer(app)
-
-    async def on_crash(_request: Request, _exc: Exception) -> Response:
-        return error_response(500, INTERNAL)
-
-    app.add_exception_handler(Exception, on_crash)
 
     app.include_router(api.router)
     app.include_router(stream.router)
@@ -174,6 +161,5 @@ def create_app(
         hosts=hosts,
         log=log_requests,
         debug=debug,
-        direct={("POST", "/api/session/messages"): api.say_directly},
     )
     return app

@@ -85,18 +85,14 @@ class SharedRateLimiter:
 def address_key(settings: Settings) -> bytes:
     """The shared secret for address keys, read from its file, which is made (0600) if missing."""
     path = Path(settings.address_key_file or user_dir() / "address.key").expanduser()
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    except OSError as err:
-        raise ConfigError(
-            f"Cannot make the address key file {path} ({err.strerror}); set "
-            "CONFIDANTE_ADDRESS_KEY_FILE to a file every replica can read."
-        ) from None
-    else:
-        with os.fdopen(fd, "wb") as out:
-            out.write(secrets.token_bytes(_KEY_BYTES))
+    if not path.exists():
+        try:
+            _make_key_file(path)
+        except OSError as err:
+            raise ConfigError(
+                f"Cannot make the address key file {path} ({err.strerror}); set "
+                "CONFIDANTE_ADDRESS_KEY_FILE to a file every replica can read."
+            ) from None
     try:
         key = path.read_bytes()
     except OSError as err:
@@ -109,6 +105,20 @@ def address_key(settings: Settings) -> bytes:
             "or write 32 random bytes to it."
         )
     return key
+
+
+def _make_key_file(path: Path) -> None:
+    """Write a new key beside ``path`` (0600), then link it into place: workers that start
+    together never read a file that is made but not yet written, and the first one wins."""
+    spare = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    fd = os.open(spare, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(secrets.token_bytes(_KEY_BYTES))
+        with contextlib.suppress(FileExistsError):  # another worker's key is in place: use it
+            os.link(spare, path)
+    finally:
+        spare.unlink()
 
 
 class SharedAddressKeys:

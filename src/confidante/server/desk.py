@@ -1,7 +1,7 @@
 """The desk: hands each request its session, rebuilt from the store, and parks it again after.
 
 A request brings a token; the desk finds the record by the token's public id, opens it with the
-token (``SessionStore.unpack``), rebuilds the ``Session`` with the shared listener, runs the
+token (``SessionStore.from_record``), rebuilds the ``Session`` with the shared listener, runs the
 route's action, packs the new state and writes it back (compare-and-set). The token lives only
 for that request. A session that closed is deleted instead of written back. Every failure to open
 a session, for whatever reason (unknown, ended, expired, another token), gets the same 404.
@@ -11,8 +11,13 @@ stretch a record's time to live past that, and a request that comes later is ans
 close (410) and the session is deleted.
 
 The random choices of a session continue across requests from a seed kept with the state. The
-engine runs in a worker thread when the voice may block (a model voice); the phrasebook answers
+engine runs in a worker thread when the voice may block (a model voice), at most ``threads`` at
+once, so a few slow replies cannot take every thread and stall the rest; the phrasebook answers
 in milliseconds, so with it the desk runs the engine in the event loop and saves the hop.
+
+One desk serves one process. For more cores or machines run several processes (``serve
+--workers N`` or replicas) over one Redis: each request finds its session there, whichever
+process it reaches, and the compare-and-set write keeps two processes from losing a turn.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from anyio import to_thread
+from anyio import CapacityLimiter, to_thread
 
 from confidante.conversation import SessionState
 from confidante.errors import InputError, SessionEndedError, WrongKeyError
@@ -35,7 +40,7 @@ from confidante.server.problems import Problem
 from confidante.server.store import NoSession, Parked, SessionStore, StoreDown
 from confidante.session.clock import Clock
 from confidante.session.hour import Session
-from confidante.vault.sessionbox import SessionToken, new_session_token, parse_token
+from confidante.vault.sessionbox import new_session_token, parse_token
 
 T = TypeVar("T")
 
@@ -110,6 +115,7 @@ class Desk:
         idle_seconds: int,
         threaded: bool | None = None,
         in_flight: int = 16,
+        threads: int = 8,
     ) -> None:
         self.listener = listener
         self.store = store
@@ -123,10 +129,13 @@ class Desk:
         # wait their turn in order. Without it, under load every request's store reply waits
         # behind every other request's engine work, and a few wait very long.
         self._slots = asyncio.Semaphore(in_flight)
+        # Engine work in worker threads (a model voice, a /v1 replay) takes one of these; the
+        # rest wait in order, so the event loop and the store's replies are never crowded out.
+        self._threads = CapacityLimiter(threads)
 
     async def _run(self, fn: Callable[[], T]) -> T:
         if self.threaded:
-            return await to_thread.run_sync(fn)
+            return await to_thread.run_sync(fn, limiter=self._threads)
         return fn()
 
     def _session(self, state: SessionState | None, seed: int, step: int, **new: Any) -> Session:
@@ -142,7 +151,7 @@ class Desk:
         session = live.session
         # Quiet for the idle time, or past the hard lifetime, whichever comes first.
         ttl = min(session.seconds_left() + self.idle_seconds, _life_left(session))
-        return self.store.pack(parked, token), max(1, math.ceil(ttl))
+        return self.store.to_record(parked, token), max(1, math.ceil(ttl))
 
     async def start(
         self,
@@ -152,13 +161,9 @@ class Desk:
         locale: str | None = None,
         continuity: str | None = None,
         regular: str | None = None,
-        issued: SessionToken | None = None,
     ) -> tuple[str, T]:
-        """Start a session, run ``action`` on it and store it; returns the new token and result.
-
-        ``issued`` is a token made by the caller (an engine pool routes by its id); else a new one.
-        """
-        issued = issued or new_session_token()
+        """Start a session, run ``action`` on it and store it; returns the new token and result."""
+        issued = new_session_token()
         seed = secrets.randbits(48)
 
         def work() -> tuple[T, Any, int]:
@@ -188,7 +193,7 @@ class Desk:
 
             def work() -> tuple[T, Any, int]:
                 try:
-                    parked = self.store.unpack(record, token)
+                    parked = self.store.from_record(record, token)
                 except NoSession:
                     raise _no_session() from None
                 live = Live(
@@ -220,7 +225,7 @@ class Desk:
     async def run(self, fn: Callable[[Listener], T]) -> T:
         """``fn(listener)`` with no session (a stateless replay), in a worker thread: it may be
         long, and must not hold up other sessions' turns."""
-        return await to_thread.run_sync(fn, self.listener)
+        return await to_thread.run_sync(fn, self.listener, limiter=self._threads)
 
     @property
     def store_name(self) -> str:
@@ -256,7 +261,7 @@ class Desk:
             if record is None:
                 return False
             try:
-                self.store.unpack(record, token)
+                self.store.from_record(record, token)
             except NoSession:
                 return False
             return await _io(self.store.delete(sid))

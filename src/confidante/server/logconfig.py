@@ -47,5 +47,7 @@ def log_config(level: str = "INFO") -> dict[str, Any]:
             # Nothing is ever sent to the access logger; this is belt and braces.
             "uvicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
             "confidante.server": {"handlers": ["default"], "level": level, "propagate": False},
+            # A model voice going down and coming back (never what was said).
+            "confidante.voices": {"handlers": ["default"], "level": level, "propagate": False},
         },
     }

@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import ClientDisconnect
@@ -113,14 +113,10 @@ class Guard:
         body_seconds: float = 15.0,
         log: bool = False,
         debug: bool = False,
-        direct: Mapping[tuple[str, str], ASGIApp] | None = None,
     ) -> None:
         self.app = app
         self.hosts = hosts or HostList(["*"])
         self.body_seconds = body_seconds
-        # (method, path) -> a bare ASGI app that answers it without the framework's layers;
-        # the guard's own work (limits, headers, shield, log) still wraps it.
-        self.direct = dict(direct or {})
         self.metrics = metrics
         self.limit_for = limit_for  # path -> byte limit
         self.log = log
@@ -149,7 +145,6 @@ class Guard:
                 msg["headers"] = _secured(msg.get("headers", ()))
             await send(msg)
 
-        route = scope["path"] if (scope["method"], scope["path"]) in self.direct else None
         try:
             try:
                 if not self.hosts.allows_host(_header(scope, b"host")):
@@ -173,7 +168,7 @@ class Guard:
                 log.info(
                     "%s %s %d %.1fms",
                     scope["method"] if scope["method"] in _METHODS else "(other method)",
-                    route or _template(scope),
+                    _template(scope),
                     status,
                     (time.perf_counter() - begun) * 1000,
                 )
@@ -209,8 +204,7 @@ class Guard:
                 return msg
             return await receive()
 
-        target = self.direct.get((scope["method"], scope["path"]), self.app)
-        await target(scope, replay, send)
+        await self.app(scope, replay, send)
         return True
 
     @staticmethod

@@ -1,4 +1,4 @@
-"""What every route of one app shares: settings, the desk, limits and metrics.
+"""What every route of one app shares: settings, the desk, the vault's notes, limits, metrics.
 
 One ``Services`` is made by ``create_app`` and hung on ``app.state``; routes reach it with
 ``services_of(request)``, so nothing lives in module globals.
@@ -26,7 +26,7 @@ from confidante.server.limits import (
     retry_after,
 )
 from confidante.server.metrics import Metrics
-from confidante.server.pool import EnginePool
+from confidante.server.notes import Notes
 from confidante.server.problems import Problem
 from confidante.server.store import StoreDown
 from confidante.settings import Settings
@@ -43,7 +43,7 @@ class Services:
     """The shared parts of one app."""
 
     settings: Settings
-    desk: Desk | EnginePool  # the engine in this process, or in engine processes beside it
+    desk: Desk
     limits: Limits
     metrics: Metrics = field(default_factory=Metrics)
     # With Redis the rate limits are shared by every replica; else kept in this process.
@@ -59,8 +59,10 @@ class Services:
     replays: ReplaySlots = field(init=False)
     tasks: RateLimiter = field(init=False)
     conversations: RateLimiter | SharedRateLimiter = field(init=False)  # trusted front end
+    vault: Notes = field(init=False)  # the app's one vault, for regulars' notes
 
     def __post_init__(self) -> None:
+        self.vault = Notes(self.settings.database_url)
         self.replays = ReplaySlots(self.limits.replays, self.limits.replays_waiting)
         self.tasks = RateLimiter(self.limits.tasks)  # no engine work: kept per process
         self.conversations = (
@@ -115,7 +117,6 @@ def services_of(conn: HTTPConnection) -> Services:
     """The app's Services, from a request or WebSocket."""
     found: Services = conn.app.state.services
     return found
-
 
 
 def bearer_token(conn: HTTPConnection) -> str | None:

@@ -66,16 +66,16 @@ class Parked:
 
 
 class SessionStore(Protocol):
-    """Parked sessions by session id, each with a time to live. ``pack``/``unpack`` are CPU
-    work (the desk runs them in a worker thread); the others are I/O."""
+    """Parked sessions by session id, each with a time to live. ``to_record`` and
+    ``from_record`` are CPU work (the desk runs them beside the engine); the others are I/O."""
 
     name: str
 
-    def pack(self, parked: Parked, token: str) -> Any:
+    def to_record(self, parked: Parked, token: str) -> Any:
         """The record to store for ``parked``, bound to ``token``."""
         ...
 
-    def unpack(self, record: Any, token: str) -> Parked:
+    def from_record(self, record: Any, token: str) -> Parked:
         """The parked session in ``record``; NoSession when ``token`` does not open it."""
         ...
 
@@ -130,11 +130,11 @@ class MemoryStore:
     def _verifier(self, token: str) -> bytes:
         return hmac.new(self._key, token.encode(), hashlib.sha256).digest()
 
-    def pack(self, parked: Parked, token: str) -> _Held:
+    def to_record(self, parked: Parked, token: str) -> _Held:
         """Hold the objects as they are, with the token's keyed hash."""
         return _Held(parked, self._verifier(token))
 
-    def unpack(self, record: Any, token: str) -> Parked:
+    def from_record(self, record: Any, token: str) -> Parked:
         """The parked session, if the token's keyed hash matches."""
         held = cast(_Held, record)
         if not hmac.compare_digest(held.verifier, self._verifier(token)):
@@ -213,7 +213,7 @@ class RedisStore:
         self._redis = Redis(connection_pool=pool)
         self._cas = self._redis.register_script(_CAS)
 
-    def pack(self, parked: Parked, token: str) -> bytes:
+    def to_record(self, parked: Parked, token: str) -> bytes:
         """Seal the state and notes under the token's key (sessionbox)."""
         envelope = {
             "v": _FORMAT,
@@ -225,7 +225,7 @@ class RedisStore:
         }
         return seal_state(envelope, token)
 
-    def unpack(self, record: Any, token: str) -> Parked:
+    def from_record(self, record: Any, token: str) -> Parked:
         """Open a sealed record; NoSession for another token or changed bytes."""
         try:
             envelope = open_state(cast(bytes, record), token)
