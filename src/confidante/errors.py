@@ -6,6 +6,8 @@ ConfidanteError
  +-- SessionEndedError     the session is over; start a new one
  +-- ConfigError           a setting is missing or wrong
  +-- VoiceError            a voice failed (server unreachable, model missing)
+ |    +-- VoiceTimeoutError  (voices.base) it did not answer within its timeouts
+ |    +-- VoiceBusyError     (voices.base) a local model was busy with another reply
  +-- DataFileError         a packaged data file is malformed (names file and line)
  +-- VaultError            the regulars' vault
       +-- WrongKeyError    wrong passphrase or recovery phrase

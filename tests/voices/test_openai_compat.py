@@ -150,3 +150,34 @@ def test_a_remote_server_is_noticed() -> None:
     assert OpenAICompatVoice("https://models.example.org/v1", "m").remote
     assert not OpenAICompatVoice("http://127.0.0.1:8080/v1", "m").remote
     assert not OpenAICompatVoice("http://localhost:8080/v1", "m").remote
+
+
+def test_with_a_remote_server_the_opening_says_what_leaves_the_machine() -> None:
+    from confidante.listener import Listener
+    from confidante.voices.prompt import remote_notice
+
+    def opening(base: str) -> str:
+        listener = Listener(voice=OpenAICompatVoice(base, "m"), settings=Settings(locale="en_US"))
+        return listener.session(rng=random.Random(1)).disclosure().text
+
+    assert remote_notice() in opening("https://models.example.org/v1")
+    assert remote_notice() not in opening("http://127.0.0.1:9/v1")
+
+
+def test_a_crisis_turn_never_reaches_the_model_server(model_server: str) -> None:
+    from confidante.listener import Listener
+
+    listener = Listener(voice=OpenAICompatVoice(model_server, "tiny"),
+                        settings=Settings(locale="en_US"))
+    session = listener.session(rng=random.Random(1))
+    session.open()
+    session.respond("Nobody calls me anymore.")
+    asked = len(ScriptedModelServer.requests)
+    crisis = session.respond("I want to kill myself tonight.")
+    assert crisis.move is Move.CRISIS
+    assert len(ScriptedModelServer.requests) == asked  # its reply was never asked of the model
+    session.respond("It has been a long year.")
+    session.summary()
+    sent = json.dumps(ScriptedModelServer.requests)
+    assert asked >= 2 and len(ScriptedModelServer.requests) > asked  # the model was asked
+    assert "kill myself" not in sent and crisis.text[:40] not in sent

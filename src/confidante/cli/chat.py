@@ -1,7 +1,13 @@
-"""``confidante chat``: the hour in a terminal with the embedded listener."""
+"""``confidante chat``: the hour in a terminal with the embedded listener.
+
+With a model voice, a status line says once when the model stops answering (the built-in
+phrasing answers meanwhile) and once when it answers again; the log's warnings about it are
+kept off the terminal, where they would break into the conversation.
+"""
 
 from __future__ import annotations
 
+import logging
 import random
 import sys
 import threading
@@ -18,6 +24,9 @@ from confidante.session.prompts import prompt
 from confidante.session.relief import parse_relief
 from confidante.settings import Settings, check_locale
 from confidante.vault.tally import Tally
+from confidante.voices.base import Voice
+from confidante.voices.guarded import voice_health
+from confidante.voices.health import HealthWatch
 
 _TRIES = 3  # times a relief answer may be re-asked before it counts as skipped
 TICK_SECONDS = 5.0  # how often a quiet terminal checks for a due time cue
@@ -27,8 +36,11 @@ class ChatLoop:
     """Drives one session in a terminal, from the notice to the goodbye."""
 
     def __init__(self, session: Session, term: Terminal, regular: Regular | None = None,
-                 settings: Settings | None = None, tally: Tally | None = None) -> None:
+                 settings: Settings | None = None, tally: Tally | None = None,
+                 voice: Voice | None = None) -> None:
         self.session = session
+        self.voice = voice  # the listener's voice, to say when a model stops answering
+        self._health = HealthWatch(voice_health(voice) if voice else None)
         self.term = term
         self.regular = regular
         self.settings = settings
@@ -66,6 +78,7 @@ class ChatLoop:
             self._say(self.session.disclosure().text)
             self.session.set_relief_before(self._ask_relief(prompt("relief.before")))
             self._say(self.session.open().text)
+            self._status()
             stop = threading.Event()
             if sys.stdin.isatty():  # only a person at a terminal sits quietly at the prompt
                 threading.Thread(target=self._ticking, args=(stop,), daemon=True).start()
@@ -106,6 +119,7 @@ class ChatLoop:
                 self.term.say(str(err))
                 continue
             self._say(reply.text)
+            self._status()
             if self.session.time_up:
                 if self.session.should_close:
                     self.term.say(self.session.time_text())
@@ -142,6 +156,12 @@ class ChatLoop:
         self.term.blank()
         self.term.say(text, prefix=self._speaker)
         self.term.blank()
+
+    def _status(self) -> None:
+        """Say once that the model voice stopped answering, or answers again."""
+        news = self._health.news(voice_health(self.voice)) if self.voice else None
+        if news:
+            self.term.say(news)
 
 
 def _locale_option(value: str | None) -> str | None:
@@ -189,4 +209,12 @@ def chat(
         rng=random.Random(seed), continuity=opened.record.note if opened else None
     )
     tally = Tally(settings.database_url) if settings.database_url else None
-    ChatLoop(session, term, opened, settings, tally).run()
+    _quiet_voice_log()
+    ChatLoop(session, term, opened, settings, tally, listener.voice).run()
+
+
+def _quiet_voice_log() -> None:
+    """Keep the voices' warnings off the terminal: the status line says them in the chat."""
+    voices = logging.getLogger("confidante.voices")
+    if not voices.handlers:  # with no handler, Python prints warnings to stderr
+        voices.addHandler(logging.NullHandler())

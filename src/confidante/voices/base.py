@@ -8,7 +8,16 @@ from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from confidante.conversation import Message
+from confidante.errors import VoiceError
 from confidante.listening.plan import Plan
+
+
+class VoiceTimeoutError(VoiceError):
+    """A model voice did not answer within its timeouts (a VoiceError, counted apart)."""
+
+
+class VoiceBusyError(VoiceError):
+    """A local model was busy with another session's reply for too long; it is not down."""
 
 
 @dataclass

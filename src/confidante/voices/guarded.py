@@ -3,8 +3,10 @@
 Whatever a model says is read whole by the safety layer's output check before it is used; a
 reply that fails is replaced by the phrasebook's phrasing of the same plan, and the rule id is
 counted, so a model can make replies better but never worse. Fixed text is said by the session
-and never reaches a model. Failures are bounded: after ``FAILURES_BEFORE_REST`` failures in a row
-the model is not asked for ``REST_SECONDS`` (said once, in the log), then tried again.
+and never reaches a model. Failures are bounded and said: the first one marks the voice down
+(``health``, said once in the log and once in the chat), its next good reply marks it up again;
+after ``FAILURES_BEFORE_REST`` failures in a row the model is not asked for ``REST_SECONDS``
+(said once, in the log), then tried again. A local model that is only busy is not down.
 
 A model voice draws from its own random source, never the session's, so the plans of a session
 do not depend on what a model said or whether it was refused.
@@ -18,11 +20,13 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 from confidante.errors import VoiceError
 from confidante.listening.plan import Plan
 from confidante.safety.outputs import OutputCheck
-from confidante.voices.base import Voice, VoiceContext
+from confidante.voices.base import Voice, VoiceBusyError, VoiceContext, VoiceTimeoutError
+from confidante.voices.health import VoiceHealth
 from confidante.voices.phrasebook import Phrasebook
 from confidante.voices.prompt import prompt_texts, remote_notice
 
@@ -49,6 +53,7 @@ class GuardedVoice:
         rng: random.Random | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         total_seconds: float = 20.0,
+        rest_seconds: float = REST_SECONDS,
     ) -> None:
         self.name = inner.name
         self._inner = inner
@@ -59,10 +64,12 @@ class GuardedVoice:
         self._rng = rng or random.Random()
         self._now = monotonic
         self._total = total_seconds
+        self._rest = rest_seconds
         self._lock = threading.Lock()
         self._reasons: Counter[str] = Counter()  # fallbacks by rule id, never text
         self._failures = 0
         self._resting_until = 0.0
+        self._health = VoiceHealth(where=str(getattr(inner, "where", inner.name)))
 
     @property
     def fallbacks(self) -> int:
@@ -74,6 +81,12 @@ class GuardedVoice:
         """How often the inner voice was overruled, by reason (rule ids and ``voice.*``)."""
         with self._lock:
             return dict(self._reasons)
+
+    @property
+    def health(self) -> VoiceHealth:
+        """Whether the inner voice answers now (down from its first failure to its next reply)."""
+        with self._lock:
+            return self._health
 
     @property
     def notice(self) -> str | None:
@@ -121,31 +134,51 @@ class GuardedVoice:
             for chunk in stream:
                 parts.append(chunk)
                 if self._now() > deadline:
-                    self._failed()
-                    return "", "voice.timeout"
+                    return "", self._failed("voice.timeout")
+        except VoiceBusyError:
+            return "", "voice.busy"  # the model works; another session holds it
+        except VoiceTimeoutError:
+            return "", self._failed("voice.timeout")
         except VoiceError:
             # A model server that goes away mid-session must not end the person's hour.
-            self._failed()
-            return "", "voice.error"
+            return "", self._failed("voice.error")
         finally:
             close = getattr(stream, "close", None)
             if close is not None:
                 close()  # releases a local model's lock at once
-        with self._lock:
-            self._failures = 0
+        self._answered()
         return "".join(parts), None
 
-    def _failed(self) -> None:
+    def _answered(self) -> None:
         with self._lock:
-            self._failures += 1
-            if self._failures < FAILURES_BEFORE_REST:
-                return
             self._failures = 0
-            self._resting_until = self._now() + REST_SECONDS
-        log.warning(
-            "The %s voice failed %d times in a row; the phrasebook answers for the next %g s.",
-            self.name, FAILURES_BEFORE_REST, REST_SECONDS,
-        )
+            if self._health.up:
+                return
+            self._health = replace(self._health, up=True, reason=None,
+                                   changes=self._health.changes + 1)
+        log.warning("The %s voice at %s answers again.", self.name, self._health.where)
+
+    def _failed(self, reason: str) -> str:
+        """Count one failure: the first marks the voice down, enough in a row rest it."""
+        with self._lock:
+            went_down = self._health.up
+            if went_down:
+                self._health = replace(self._health, up=False, reason=reason,
+                                       changes=self._health.changes + 1)
+            self._failures += 1
+            rest = self._failures >= FAILURES_BEFORE_REST
+            if rest:
+                self._failures = 0
+                self._resting_until = self._now() + self._rest
+        if went_down:
+            log.warning("The %s voice at %s did not answer (%s); the phrasebook answers until "
+                        "it does.", self.name, self._health.where, reason)
+        if rest:
+            log.warning(
+                "The %s voice failed %d times in a row; the phrasebook answers for the next %g s.",
+                self.name, FAILURES_BEFORE_REST, self._rest,
+            )
+        return reason
 
 
 def guard_voice(voice: Voice, check: ReplyCheck | None = None,
@@ -159,3 +192,8 @@ def guard_voice(voice: Voice, check: ReplyCheck | None = None,
 def voice_notice(voice: Voice) -> str | None:
     """The opening's notice for ``voice``, when it sends the conversation to another machine."""
     return voice.notice if isinstance(voice, GuardedVoice) else None
+
+
+def voice_health(voice: Voice) -> VoiceHealth | None:
+    """How a model voice is doing; ``None`` for the phrasebook, which cannot fail that way."""
+    return voice.health if isinstance(voice, GuardedVoice) else None

@@ -17,7 +17,7 @@ from typing import Any
 from confidante.errors import ConfigError, VoiceError
 from confidante.listening.plan import Plan
 from confidante.settings import Settings
-from confidante.voices.base import VoiceContext
+from confidante.voices.base import VoiceBusyError, VoiceContext
 from confidante.voices.openai_compat import MAX_TOKENS
 from confidante.voices.prompt import messages_for
 
@@ -32,8 +32,10 @@ class LlamaCppVoice:
     remote = False
 
     def __init__(self, model: Any, lock: threading.Lock | None = None,
-                 timeouts: tuple[float, float, float] = (3.0, 10.0, 20.0)) -> None:
+                 timeouts: tuple[float, float, float] = (3.0, 10.0, 20.0),
+                 where: str = "this process") -> None:
         self._model = model
+        self.where = where  # the model's file, for status lines and logs
         self._lock = lock or threading.Lock()
         _, self._wait, self._total = timeouts
 
@@ -67,14 +69,14 @@ class LlamaCppVoice:
                     ) from None
                 _LOADED[key] = (model, threading.Lock())
             model, lock = _LOADED[key]
-        return cls(model, lock, timeouts=settings.voice_timeouts)
+        return cls(model, lock, timeouts=settings.voice_timeouts, where=str(path))
 
     def say(self, plan: Plan, context: VoiceContext) -> Iterator[str]:
         """Yield the model's phrasing as it streams, holding the model's lock throughout."""
         messages = messages_for(plan, context.recent)
         seed = context.rng.randrange(2**31)
         if not self._lock.acquire(timeout=self._wait):
-            raise VoiceError(
+            raise VoiceBusyError(
                 f"The local model was busy for {self._wait:g} s; fewer sessions at once, or a "
                 "model server (the openai voice) for many, would help."
             )

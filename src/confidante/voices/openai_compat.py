@@ -19,7 +19,7 @@ import httpx
 from confidante.errors import ConfigError, VoiceError
 from confidante.listening.plan import Plan
 from confidante.settings import Settings
-from confidante.voices.base import VoiceContext
+from confidante.voices.base import VoiceContext, VoiceTimeoutError
 from confidante.voices.prompt import messages_for
 
 #: Tokens asked for: a listener's reply is one or two sentences.
@@ -60,6 +60,12 @@ class OpenAICompatVoice:
             )
         return cls(settings.openai_base_url, settings.openai_model,
                    timeouts=settings.voice_timeouts)
+
+    @property
+    def where(self) -> str:
+        """The server's base URL for status lines and logs, without any user name or password."""
+        parts = urlsplit(self._base)
+        return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
 
     @property
     def remote(self) -> bool:
@@ -127,12 +133,12 @@ class OpenAICompatVoice:
                 for delta in _sse_content(resp.iter_lines()):
                     yield delta
                     if time.monotonic() > deadline:
-                        raise VoiceError(
+                        raise VoiceTimeoutError(
                             f"The model server took over {self._total:g} s for one reply; use a "
                             "smaller model or raise CONFIDANTE_VOICE_TIMEOUTS."
                         )
         except httpx.TimeoutException as err:
-            raise VoiceError(
+            raise VoiceTimeoutError(
                 f"The model server at {self._url} did not answer in time ({type(err).__name__}); "
                 f"check that it is not overloaded, {_FALLBACK_HINT}."
             ) from None

@@ -74,6 +74,7 @@ def load_voice(settings: Settings) -> Voice:
     if name in plugins:
         return plugins[name](settings)
     raise ConfigError(
-        f"There is no voice called '{name}'. Choose one of: {', '.join(available(settings))}. "
-        "A third-party voice must also be listed in CONFIDANTE_PLUGINS."
+        f"There is no voice called '{name}': set CONFIDANTE_VOICE to one of "
+        f"{', '.join(available(settings))}. A third-party voice must also be listed in "
+        "CONFIDANTE_PLUGINS."
     )
