@@ -12,8 +12,8 @@ import typer
 from typer.testing import CliRunner, Result
 
 from confidante.cli.audit import audit
-from confidante.cli.regulars import regulars
 from confidante.cli.vault import vault_app
+from confidante.cli.visits import regulars
 from confidante.vault import KdfParams, Vault
 
 PASSPHRASE = "correct horse battery"

@@ -10,11 +10,11 @@ import typer
 from confidante.cli.audit import audit
 from confidante.cli.chat import chat
 from confidante.cli.eval import eval_
-from confidante.cli.regulars import regulars
 from confidante.cli.replay import replay
 from confidante.cli.report import report
 from confidante.cli.serve import serve
 from confidante.cli.vault import vault_app
+from confidante.cli.visits import regulars
 from confidante.errors import ConfidanteError
 from confidante.hardening import forbid_core_dumps
 

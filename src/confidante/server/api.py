@@ -31,7 +31,7 @@ from confidante.server.schemas import (
     Say,
     Status,
     Summary,
-    Turn,
+    TurnOut,
 )
 from confidante.server.services import BEARER, Services, Stopwatch, bearer_token, services_of
 
@@ -66,7 +66,7 @@ def _locale(raw: str | None) -> str | None:
     return f"{lang.lower()}_{region.upper()}" if region else lang.lower()
 
 
-async def answer(s: Services, token: str | None, text: str, channel: str) -> Turn:
+async def answer(s: Services, token: str | None, text: str, channel: str) -> TurnOut:
     """One turn for any channel: size, rate, then the session's reply; counted in metrics."""
     s.check_length(text)
     await s.limit(s.turns, session_id(token))
@@ -75,7 +75,7 @@ async def answer(s: Services, token: str | None, text: str, channel: str) -> Tur
     s.metrics.turn(channel, watch.seconds())
     s.metrics.engine_seconds.observe(engine_seconds)
     s.metrics.replied(reply)
-    return Turn.model_construct(reply=ReplyOut.of(reply), time=time)
+    return TurnOut.model_construct(reply=ReplyOut.of(reply), time=time)
 
 
 async def due_cue(s: Services, token: str | None) -> Cue:
@@ -127,17 +127,17 @@ async def session_status(request: Request) -> Response:
     return _json(found)
 
 
-@router.post("/session/start", response_model=Turn, openapi_extra=BEARER)
+@router.post("/session/start", response_model=TurnOut, openapi_extra=BEARER)
 async def start(request: Request, body: ReliefIn) -> Response:
     """Record the 0-10 check before the hour (null skips) and get the invitation to talk."""
     s = services_of(request)
     begin = partial(actions.begin, body.relief)
     (reply, time), _ = await s.desk.act(bearer_token(request), begin)
     s.metrics.replied(reply)
-    return _json(Turn(reply=ReplyOut.of(reply), time=time))
+    return _json(TurnOut(reply=ReplyOut.of(reply), time=time))
 
 
-@router.post("/session/messages", response_model=Turn, openapi_extra=BEARER)
+@router.post("/session/messages", response_model=TurnOut, openapi_extra=BEARER)
 async def say(request: Request, body: Say) -> Response:
     """Send one message and get the listener's reply (the WebSocket does the same)."""
     turn = await answer(services_of(request), bearer_token(request), body.text, "http")

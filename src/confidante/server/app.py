@@ -34,7 +34,7 @@ from confidante.server.desk import Desk
 from confidante.server.hosts import HostList
 from confidante.server.limits import Limits
 from confidante.server.metrics import PROMETHEUS_CONTENT_TYPE, Metrics
-from confidante.server.middleware import Guard
+from confidante.server.middleware import Gatekeeper
 from confidante.server.pages import pages_router
 from confidante.server.problems import error_response, install, message
 from confidante.server.schemas import ErrorBody, Health
@@ -112,7 +112,7 @@ def create_app(
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.services = shared
-    install(app)  # the one error shape; the one 500 is the guard's (``middleware.Guard``)
+    install(app)  # the one error shape; the one 500 is the gatekeeper's (``middleware.Gatekeeper``)
     declare_bearer(app)
 
     app.include_router(api.router)
@@ -155,7 +155,7 @@ def create_app(
         return limits.completions_body_bytes if path.startswith("/v1/") else limits.body_bytes
 
     app.add_middleware(
-        Guard,
+        Gatekeeper,
         metrics=shared.metrics,
         limit_for=body_limit,
         hosts=hosts,

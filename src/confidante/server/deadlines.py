@@ -4,7 +4,7 @@ Uvicorn waits for ever for the headers of a first request, and a client that sen
 and then also stops the keep-alive timer. A thousand such sockets hold a thousand connections.
 ``HeaderDeadline`` closes a connection whose request line and headers have not all arrived
 ``header_seconds`` after it opened or after its last answer. (The body has its own deadline in
-``middleware.Guard``.) ``confidante serve`` passes it to uvicorn as ``http=``.
+``middleware.Gatekeeper``.) ``confidante serve`` passes it to uvicorn as ``http=``.
 """
 
 from __future__ import annotations

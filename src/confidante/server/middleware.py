@@ -88,8 +88,8 @@ def _secured(headers: Any) -> list[Any]:
     return [*headers, *((n, v) for n, v in SECURITY_HEADERS if n not in names)]
 
 
-class Guard:
-    """Every request's guard, outermost first: the security headers on every HTTP response; a
+class Gatekeeper:
+    """Every request's gatekeeper, outermost first: the security headers on every HTTP response; a
     discreet request log that counts error responses and, if asked, logs method, route template,
     status and milliseconds (never paths as typed, addresses, headers, queries or bodies); the
     Host allow-list (400, or a WebSocket closed with 4400, and 4403 for another site's Origin);
@@ -123,7 +123,7 @@ class Guard:
         self.debug = debug
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Guard an HTTP request or a WebSocket; anything else passes through."""
+        """Check an HTTP request or a WebSocket; anything else passes through."""
         kind = scope["type"]
         if kind == "http":
             await self._http(scope, receive, send)

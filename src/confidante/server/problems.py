@@ -4,7 +4,8 @@ and OpenAI's, ``{"error": {"message", "type", "param", "code"}}``, under ``/v1``
 Routes raise ``Problem`` with a key into ``data/messages.toml``; Starlette's own errors (404, 405)
 and FastAPI's validation errors (422) are rewritten into the same shape. A validation error lists
 where and what (field location and error type) but never the value that was sent, because that
-value may be what a person said. Unexpected errors become a bare 500 (see ``middleware.Guard``).
+value may be what a person said. Unexpected errors become a bare 500 (see
+``middleware.Gatekeeper``).
 
 The OpenAI-compatible face (``completions``) answers in OpenAI's shape instead, so the ``openai``
 client and front ends like Open WebUI show the message and not only "Error code: 404". The path

@@ -131,7 +131,7 @@ class Status(BaseModel):
     time: TimeOut
 
 
-class Turn(BaseModel):
+class TurnOut(BaseModel):
     """The reply to one message, and the time after it."""
 
     reply: ReplyOut

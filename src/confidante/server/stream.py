@@ -8,7 +8,7 @@ and gets ``{"type": "reply", "id": 1, "reply": {...}, "time": {...}}``; errors a
 ``{"type": "time"}`` asks for the time; a due time cue arrives as ``{"type": "cue", ...}``.
 A binary frame, or text that is not valid Unicode, gets an error and the socket goes on.
 A socket from another site's page (its Origin not an allowed host) is refused before it opens
-(``middleware.Guard``).
+(``middleware.Gatekeeper``).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from confidante import Settings
 from confidante.errors import ConfigError
 from confidante.server.hosts import HostList, host_name
 from confidante.server.metrics import Metrics
-from confidante.server.middleware import Guard
+from confidante.server.middleware import Gatekeeper
 
 
 def test_a_rebound_host_name_gets_400_in_the_one_shape(rig: Rig) -> None:
@@ -84,15 +84,15 @@ def test_the_log_holds_route_templates_never_paths_as_typed(
     assert "/static/{name} 404" in caplog.text and "(unknown path) 404" in caplog.text
 
 
-def _guard_of(rig: Rig) -> Guard:
+def _guard_of(rig: Rig) -> Gatekeeper:
     rig.client.get("/healthz")  # the middleware stack is built on the first request
     layer: Any = rig.app.middleware_stack
-    while not isinstance(layer, Guard):
+    while not isinstance(layer, Gatekeeper):
         layer = layer.app
     return layer
 
 
-async def _call(guard: Guard, messages: list[dict[str, Any]], pause: float = 0) -> list[Any]:
+async def _call(guard: Gatekeeper, messages: list[dict[str, Any]], pause: float = 0) -> list[Any]:
     sent: list[Any] = []
     queue = list(messages)
 
@@ -116,7 +116,7 @@ async def _never(scope: Any, receive: Any, send: Any) -> None:
 
 def test_a_trickling_body_gets_408_and_a_hang_up_is_not_a_500() -> None:
     metrics = Metrics()
-    guard = Guard(_never, metrics=metrics, limit_for=lambda _p: 1000, body_seconds=0.2)
+    guard = Gatekeeper(_never, metrics=metrics, limit_for=lambda _p: 1000, body_seconds=0.2)
     chunk = {"type": "http.request", "body": b"x", "more_body": True}
     slow = asyncio.run(_call(guard, [chunk] * 50, pause=0.05))
     assert slow[0]["status"] == 408 and b'"status": 408' in slow[1]["body"]
