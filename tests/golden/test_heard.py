@@ -57,7 +57,9 @@ def test_a_corrected_feeling_never_comes_back() -> None:
 
 
 def test_no_she_never_hurt_me_is_heard_as_a_correction() -> None:
-    move, why, text = _after("heard_not_processed", "No, she's never hurt me. She's just not there.")
+    move, why, text = _after(
+        "heard_not_processed", "No, she's never hurt me. She's just not there."
+    )
     assert "correction.followed" in why, (move, why, text)
 
 
@@ -123,3 +125,63 @@ def test_a_correction_is_never_contradicted_later(
     for text in texts:
         assert f"feel {wrong}" not in text and f"feeling {wrong}" not in text
         assert f"felt {wrong}" not in text and f" and {wrong}" not in text
+
+
+def test_a_longing_gets_no_generic_question() -> None:
+    move, why, _ = _after(
+        "heard_not_processed", "There's a walking club at church. I'd feel like I belong there."
+    )
+    assert "question.open" not in why, (move, why)
+
+
+def test_the_same_topic_frame_never_comes_back_in_a_session() -> None:
+    frames = ("the relationship is on your mind", "your children are", "tell me more about that")
+    for conv in CONVERSATIONS:
+        _, replies = _play(conv)
+        for frame in frames:
+            said = [t for _, _, _, t in replies if frame in t.lower()]
+            assert len(said) <= 1, (conv["id"], frame)
+
+
+def test_both_sides_are_said_back_when_the_person_voices_both() -> None:
+    for conv_id, message in [
+        (
+            "estranged_daughter",
+            "I know I was out of line, but she didn't have to cut me off completely.",
+        ),
+        ("nurse_burnout", "I love the job, but I can't keep doing it like this."),
+    ]:
+        move, why, text = _after(conv_id, message)
+        assert "reflect.two_sided" in why, (conv_id, why)
+        assert "out of line" in text or "love the job" in text, text
+
+
+def test_a_step_the_person_means_to_take_is_asked_about_not_doubted() -> None:
+    _, why, _ = _after("nurse_burnout", "Maybe I'll ask my manager about fewer shifts.")
+    assert "reflect.wondering" not in why
+
+
+def test_no_minimal_encourager_after_a_long_heavy_message() -> None:
+    for conv in CONVERSATIONS:
+        _, replies = _play(conv)
+        for said, (move, why, _, _) in zip(conv["said"], replies[2:-2], strict=True):
+            if len(said.split()) >= 30:
+                assert move is not Move.ENCOURAGE or "unloading" in why, (conv["id"], why)
+
+
+def test_the_structures_vary_over_the_set() -> None:
+    kinds: set[str] = set()
+    for conv in CONVERSATIONS:
+        _, replies = _play(conv)
+        firsts = {why[0] for move, why, _, _ in replies if move.is_reflection and why}
+        assert len(firsts) >= 4, conv["id"]  # no hour is one frame said again and again
+        kinds |= firsts
+    shaped = {"reflect.two_sided", "reflect.earlier", "reflect.meaning.topic", "reflect.longing"}
+    assert shaped <= kinds
+
+
+def test_someone_elses_family_is_not_read_as_the_persons_own() -> None:
+    _, why, text = _after(
+        "nurse_burnout", "Yesterday a patient's family shouted at me because the doctor was late."
+    )
+    assert "family" not in text.lower(), (why, text)

@@ -10,7 +10,9 @@ from confidante.listening.lexicon import load_lexicon, read_toml
 from confidante.listening.rules import Rules
 from confidante.listening.script import load_script
 
-RULES_PY = Path(__file__).parents[2] / "src" / "confidante" / "listening" / "rules.py"
+LISTENING = Path(__file__).parents[2] / "src" / "confidante" / "listening"
+# the candidate makers: the rules, and the makers of shaped reflections beside them
+MAKERS = [LISTENING / "rules.py", LISTENING / "shapes.py"]
 
 
 def _defined_feelings() -> set[str]:
@@ -37,6 +39,13 @@ def test_passing_feelings_are_positive_ones() -> None:
 def test_topic_sets_name_topics_of_the_lexicon() -> None:
     script, topics = load_script(), {t.id for t in load_lexicon().topics}
     assert script.concrete <= topics and script.tender <= topics
+    assert script.meanings <= topics
+
+
+def test_every_topic_with_a_meaning_has_its_wording() -> None:
+    bank = read_toml("phrases.toml", "confidante.voices")["moves"]["reflect_content"]
+    for topic in load_script().meanings:
+        assert bank.get(f"meaning_{topic}"), f"phrases.toml lacks meaning_{topic}"
 
 
 def test_every_rule_in_the_order_exists() -> None:
@@ -45,7 +54,7 @@ def test_every_rule_in_the_order_exists() -> None:
 
 
 def test_every_weighted_reason_in_the_rules_has_a_weight_and_no_weight_is_orphaned() -> None:
-    source = RULES_PY.read_text(encoding="utf-8")
+    source = "\n".join(p.read_text(encoding="utf-8") for p in MAKERS)
     weights = load_script().weights
     used = {w for w in weights if f'"{w}"' in source}
     assert used == set(weights), set(weights) - used

@@ -95,7 +95,10 @@ def test_topics_found_by_keyword(understander: Understander) -> None:
 
 def test_the_clause_reads_well_in_the_middle_of_a_reply(understander: Understander) -> None:
     u = understander.understand("No, my boss keeps shouting at me, But I stay quiet.", _state())
-    assert u.clause == "your boss keeps shouting at you"  # one thought, cut at "but"
+    # both sides are the person's and short: kept together, the "But" in lower case
+    assert u.clause == "your boss keeps shouting at you, but you stay quiet"
+    u = understander.understand("My boss keeps shouting at me, but not today.", _state())
+    assert u.clause == "your boss keeps shouting at you"  # "not today" is no side of its own
     u = understander.understand("I tried to call her....she never picked up", _state())
     assert u.clause is not None and "...." not in u.clause
     u = understander.understand("Recently I started sleeping on the sofa.", _state())
@@ -141,7 +144,9 @@ def test_a_light_remark_is_heard_as_light(understander: Understander) -> None:
 
 
 def test_the_clause_is_one_thought_not_a_chain(understander: Understander) -> None:
-    u = understander.understand("I lost my job last spring and since then I feel useless.", _state())
+    u = understander.understand(
+        "I lost my job last spring and since then I feel useless.", _state()
+    )
     assert u.clause == "you lost your job last spring"
     u = understander.understand("My mother died in March and I never got to say goodbye.", _state())
     assert u.clause == "your mother died in March and you never got to say goodbye"
@@ -214,7 +219,10 @@ def test_a_feeling_near_such_words_but_not_negated_still_counts(
         ("Exactly.", None),
         ("You are right, I need to rest.", "you need to rest"),
         ("You're right that she'd probably rather know.", "she'd probably rather know"),
-        ("Yes, that makes sense. My boss never listens to me though.", "your boss never listens to you"),
+        (
+            "Yes, that makes sense. My boss never listens to me though.",
+            "your boss never listens to you",
+        ),
         ("If he leaves me I will be alone.", "if he leaves you you will be alone"),
     ],
 )
@@ -301,3 +309,19 @@ def test_a_farewell_is_a_whole_message_of_goodbye(
 
 def test_asking_for_one_suggestion_is_asking_for_advice(understander: Understander) -> None:
     assert understander.understand("Do you have any suggestion for me?", _state()).asks_advice
+
+
+def test_a_message_with_two_sides_keeps_both(understander: Understander) -> None:
+    u = understander.understand("I know they have busy lives, but it still hurts.", _state())
+    assert u.clause is not None and u.clause.endswith("they have busy lives, but it still hurts")
+    u = understander.understand(
+        "My brother says I should leave her, but I made a promise.", _state()
+    )
+    assert u.clause == "your brother says you should leave her, but you made a promise"
+
+
+def test_words_quoted_from_someone_else_are_not_the_persons_feeling(
+    understander: Understander,
+) -> None:
+    u = understander.understand('He texted me. Just "happy birthday mate". That was it.', _state())
+    assert "happy" not in u.feelings

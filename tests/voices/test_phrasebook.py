@@ -14,7 +14,7 @@ from confidante.conversation import normalise_sentence as normalise
 from confidante.errors import VoiceError
 from confidante.listening.plan import Plan
 from confidante.voices.base import Voice, VoiceContext
-from confidante.voices.phrasebook import Phrasebook, fill
+from confidante.voices.phrasebook import SHORT_WORDS, Phrasebook, fill
 
 SLOTS = {
     "feeling",
@@ -30,6 +30,9 @@ SLOTS = {
     "continuity",
     "about",
     "lost",
+    "side",
+    "other",
+    "moment",
 }
 LISTENING = [
     Move.OPEN,
@@ -194,3 +197,32 @@ def test_a_filled_reply_stays_short_when_a_short_wording_is_fresh() -> None:
     for _ in range(8):
         text = _say(book, Plan(Move.REFLECT_CONTENT, {"clause": clause, "feeling": "hurt"}), ctx)
         assert len(text.split()) <= 22, text
+
+
+def test_a_short_message_gets_a_short_reply_even_with_fewer_slots() -> None:
+    book = Phrasebook.load()
+    ctx = VoiceContext(rng=random.Random(5))
+    clause = "your wife took her plate upstairs again"  # seven words
+    for _ in range(3):
+        plan = Plan(Move.REFLECT_CONTENT, {"clause": clause, "feeling": "hurt", "length": "short"})
+        assert len(_say(book, plan, ctx).split()) <= SHORT_WORDS
+
+
+def test_a_short_answer_to_a_question_is_still_the_answer() -> None:
+    # "Is it my fault?" is short, but the honest answer is never traded for "That makes sense."
+    book = Phrasebook.load()
+    answers = set(_bank()["validate"]["asked_fault"])
+    ctx = VoiceContext(rng=random.Random(2))
+    for _ in range(len(answers)):
+        text = _say(book, Plan(Move.VALIDATE, {"angle": "asked_fault", "length": "short"}), ctx)
+        assert text in answers
+
+
+def test_two_sides_are_both_said() -> None:
+    ctx = VoiceContext(rng=random.Random(3))
+    slots = {"side": "you made a promise", "other": "you can't go on like this"}
+    for _ in range(6):
+        text = _say(
+            Phrasebook.load(), Plan(Move.REFLECT_CONTENT, {**slots, "angle": "two_sided"}), ctx
+        )
+        assert "made a promise" in text and "go on like this" in text, text

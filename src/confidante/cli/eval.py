@@ -61,6 +61,10 @@ class Tally:
     reply_words: int = 0
     person_words: int = 0
     listener_words: int = 0
+    listening_words: int = 0  # replies to person turns, crisis text left out
+    listening_person_words: int = 0  # the person turns those replies answered
+    human_words: int = 0  # ESConv's human supporters
+    seeker_words: int = 0
     cues: int = 0
     turn_ms: list[float] = field(default_factory=list)
     emotion_convs: int = 0
@@ -151,7 +155,10 @@ def _score(text: str, sums: Counter[str]) -> bool:
 
 def _run_one(listener: Listener, conv: dict[str, Any], rng: random.Random, tally: Tally) -> None:
     for turn in conv["dialog"]:
+        if turn["speaker"] == "usr":
+            tally.seeker_words += len(turn["text"].split())
         if turn["speaker"] == "sys":
+            tally.human_words += len(turn["text"].split())
             tally.supporter[str(turn.get("strategy", "Others"))] += 1
             tally.human_pairs.update(_word_pairs(turn["text"]))
             tally.human_scored += _score(turn["text"], tally.human_empathy)
@@ -175,6 +182,8 @@ def _run_one(listener: Listener, conv: dict[str, Any], rng: random.Random, tally
         tally.pairs.update(_word_pairs(reply.text))
         if reply.move is not Move.CRISIS:  # the protocol's reviewed text is not the listener's
             tally.scored += _score(reply.text, tally.empathy)
+            tally.listening_words += len(reply.text.split())
+            tally.listening_person_words += len(message.split())
         feelings.update(session.state.turns[-1].understanding.feelings)
     replies.append(session.summary().text)
     replies.append(session.close().text)
@@ -235,6 +244,8 @@ def _markdown(t: Tally, data: Path, convs: int, seed: int) -> str:
     card = _model_card() or ["- (no model card found beside the model)"]
     found = t.emotion_found / max(1, t.emotion_convs)
     share = t.listener_words / max(1, t.listener_words + t.person_words)
+    listening_share = t.listening_words / max(1, t.listening_words + t.listening_person_words)
+    human_share = t.human_words / max(1, t.human_words + t.seeker_words)
     distinct = len(t.pairs) / max(1, sum(t.pairs.values()))
     human_distinct = len(t.human_pairs) / max(1, sum(t.human_pairs.values()))
     empathy = [
@@ -265,7 +276,9 @@ def _markdown(t: Tally, data: Path, convs: int, seed: int) -> str:
             f"- replies that repeat an earlier sentence of their session: **{t.repeats}** of "
             f"{t.replies} (target 0)",
             f"- mean reply length: **{t.reply_words / max(1, t.replies):.1f} words**; "
-            f"listener's share of words: **{share:.1%}**",
+            f"listener's share of words: **{share:.1%}** (target at most 35%; in the replies to "
+            f"person turns alone, crisis text left out: {listening_share:.1%}; ESConv's human "
+            f"supporters: {human_share:.1%})",
             "",
             f"- distinct word pairs over the run: **{distinct:.2f}** (human supporters "
             f"{human_distinct:.2f})",

@@ -29,7 +29,9 @@ import numpy as np
 import numpy.typing as npt
 
 from confidante.conversation import normalise_apostrophes
+from confidante.datafiles import load_toml
 from confidante.errors import DataFileError
+from confidante.text import negation
 
 #: Bumped whenever the layout of ``emotion.npz`` changes; a mismatch asks for a retrain.
 ARTIFACT_VERSION = 1
@@ -90,12 +92,14 @@ class FeelingMap:
     def load(cls, path: Path | None = None) -> FeelingMap:
         """Read ``data/feelings.toml`` (or ``path``); a malformed file raises DataFileError."""
         name = str(path) if path else "listening/" + "/".join(_FEELINGS)
+        if path is None:
+            data = load_toml(_PACKAGE, "/".join(_FEELINGS))  # the one shared loader
+            try:
+                return cls._parse(data)
+            except (KeyError, TypeError, ValueError, AttributeError) as ex:
+                raise DataFileError(f"{name}: bad or missing entry ({ex}); fix the file") from None
         try:
-            if path is None:
-                text = resources.files(_PACKAGE).joinpath(*_FEELINGS).read_text(encoding="utf-8")
-            else:
-                text = path.read_text(encoding="utf-8")
-            data = tomllib.loads(text)
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise DataFileError(
                 f"{name} is missing; reinstall confidante (pip install -e .)"
@@ -125,7 +129,7 @@ class FeelingMap:
             cues=cues,
             cue_strength=float(rules["cue_strength"]),
             model_floor=float(rules["model_floor"]),
-            negators=frozenset(_words(rules["negators"], "negators")),
+            negators=negation().negators | frozenset(_words(rules["negators"], "negators")),
             negation_window=int(rules["negation_window"]),
             frames=tuple(tuple(tokens(f)) for f in _words(rules.get("frames", []), "frames")),
             after=tuple(tuple(tokens(a)) for a in _words(rules.get("after", []), "after")),

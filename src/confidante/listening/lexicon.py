@@ -8,30 +8,20 @@ the file and line.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache, cached_property
-from importlib import resources
 from typing import Any
 
+from confidante.datafiles import load_toml
 from confidante.errors import DataFileError
+from confidante.text import negation
 
 _PACKAGE = "confidante.listening"
 
 
 def read_toml(name: str, package: str = _PACKAGE) -> dict[str, Any]:
-    """Parse ``data/<name>`` of ``package``; a syntax error names the file and line."""
-    path = resources.files(package).joinpath("data", name)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DataFileError(
-            f"data/{name} is missing from {package}; reinstall confidante (pip install -e .)."
-        ) from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as ex:
-        raise DataFileError(f"data/{name}: {ex}; fix the file and try again.") from None
+    """Parse ``data/<name>`` of ``package`` through the one shared loader (``datafiles``)."""
+    return load_toml(package, f"data/{name}")
 
 
 @dataclass(frozen=True)
@@ -167,12 +157,12 @@ def _words(items: list[str]) -> re.Pattern[str]:
 
 
 def _self_named(data: dict[str, Any]) -> re.Pattern[str]:
-    """"I feel (so) useless": an opener, softeners, a self-named cue; "not" before it is caught."""
+    """ "I feel (so) useless": an opener, softeners, a self-named cue; "not" before it is caught."""
     frame = data["self_named_frame"]
     cues = [c for cs in data["self_named"].values() for c in cs]
     return re.compile(
         rf"\b(?:{_alternation(list(frame['openers']))})"
-        rf"(?P<neg>\s+(?:not|never|don't|didn't|no longer|isn't|wasn't))?"
+        rf"(?P<neg>\s+(?:{negation().alternation(absence=True)}))?"
         rf"(?:\s+(?:{_alternation(list(frame['softeners']))}))*"
         rf"\s+(?P<cue>{_alternation(cues)})\b",
         re.IGNORECASE,

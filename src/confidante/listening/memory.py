@@ -7,6 +7,7 @@ a resumed session (sealed and restored) remembers exactly what the original did.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,12 +42,8 @@ class Memory:
         turns = state.turns
         corrected = frozenset(c for t in turns for c in t.understanding.corrected)
         people = Counter(p for t in turns for p in t.understanding.people)
-        topics = Counter(
-            x for t in turns for x in t.understanding.topics if x not in corrected
-        )
-        feelings = Counter(
-            f for t in turns for f in t.understanding.feelings if f not in corrected
-        )
+        topics = Counter(x for t in turns for x in t.understanding.topics if x not in corrected)
+        feelings = Counter(f for t in turns for f in t.understanding.feelings if f not in corrected)
         complex_count = sum(
             1 for t in turns if t.move.is_reflection and _is_complex(t.move, t.reasons)
         )
@@ -98,6 +95,12 @@ class Memory:
             if person not in recent_people and person.startswith("your ") and is_person(person):
                 return person
         return None
+
+    def stands(self, clause: str) -> bool:
+        """False when ``clause`` holds a reading the person has since put right ("you feel
+        sad" after "lonely more than sad"): it is never said back again."""
+        low = clause.lower()
+        return not any(re.search(rf"\b{re.escape(c)}\b", low) for c in self.corrected)
 
     def recent_feeling(self, recent: int = 2, skip: frozenset[str] = frozenset()) -> str | None:
         """The strongest feeling of the last ``recent`` messages (none of ``skip``), if any."""

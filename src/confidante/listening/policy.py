@@ -90,16 +90,24 @@ class Policy:
                 if len(slots) < 3:
                     continue
                 plan = Plan(Move.SUMMARIZE, slots, plan.reasons)
-            return plan
+            return self._sized(plan, u)
         candidates = self._rules.candidates(u, mem, rng)
         if not candidates:
             # nothing fits: a short encourager, or a plain validation after two of them
             gentle = {"angle": "gentle"} if self._rules.weighty(u, mem) else {}
             if self._rules.fresh(mem, Move.ENCOURAGE):
-                return Plan(Move.ENCOURAGE, gentle, ("encourage.fallback",))
-            return Plan(Move.VALIDATE, {}, ("validate.fallback",))
+                return self._sized(Plan(Move.ENCOURAGE, gentle, ("encourage.fallback",)), u)
+            return self._sized(Plan(Move.VALIDATE, {}, ("validate.fallback",)), u)
         weights = [self._script.weight(p.reasons[0]) for p in candidates]
-        return rng.choices(candidates, weights=weights)[0]
+        return self._sized(rng.choices(candidates, weights=weights)[0], u)
+
+    def _sized(self, plan: Plan, u: Understanding) -> Plan:
+        """A short message gets a short reply, so the person does most of the talking."""
+        if u.words > self._script.limits["brief_words"] or "length" in plan.slots:
+            return plan
+        if plan.move in (Move.SUMMARIZE, Move.HELPFUL_COMMENT):
+            return plan
+        return replace(plan, slots={**plan.slots, "length": "short"})
 
     def _summary_slots(self, mem: Memory, angle: str) -> dict[str, str]:
         """What the session was about (people and topics, each said once) and how it felt."""

@@ -16,6 +16,7 @@ from functools import cache
 
 from confidante.errors import DataFileError
 from confidante.listening.lexicon import read_toml
+from confidante.text import negation
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def load_readings(feelings: tuple[str, ...]) -> Readings:
         return Readings(
             swaps=tuple(re.compile(p.replace("{feeling}", words), flags) for p in c["swaps"]),
             refusals=tuple(re.compile(p, flags) for p in c["refusals"]),
-            negators=str(c["negators"]),
+            negators=str(c["negators"]).replace("{negators}", negation().alternation(absence=True)),
             endings=tuple(c["endings"]),
             not_about=re.compile(str(c["not_about"]), flags),
             asks=tuple((k, re.compile(str(p), flags)) for k, p in data["asks"].items()),

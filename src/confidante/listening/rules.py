@@ -12,14 +12,13 @@ import re
 from collections.abc import Callable
 
 from confidante.conversation import Move, Understanding
-from confidante.listening.lexicon import Lexicon
+from confidante.listening.lexicon import Lexicon, read_toml
 from confidante.listening.memory import COMPLEX, SIMPLE, Memory
 from confidante.listening.plan import Plan
+from confidante.listening.questions import Questions
 from confidante.listening.script import Script
-
-# "hasn't made you laugh in years": a good feeling beside a clause like this is its opposite.
-_NEGATED = re.compile(r"\b(?:not|never|no longer|nobody|nothing|no one|\w+n't)\b", re.IGNORECASE)
-_PAST = re.compile(r"\b(?:was|were|did|had|\w+ed|left|took|sat|said|told|went|came)\b")
+from confidante.listening.shapes import Shapes
+from confidante.text import negation
 
 Rule = Callable[[Understanding, Memory], "Plan | None"]
 
@@ -32,6 +31,18 @@ class Rules:
         self.s = script
         self.labels = {t.id: t.label for t in lex.topics}
         self.named = frozenset(lex.named_feeling.values())
+        self.asking = Questions(lex, script, self.labels)
+        self.shapes = Shapes(lex, script)
+        # what carries feeling in a clause ("you haven't told them"), from readings.toml
+        self.carries = re.compile(
+            str(read_toml("readings.toml")["salience"]["carries"]), re.IGNORECASE
+        )
+        stems = "|".join(re.escape(w) for w in script.hard)
+        self._hard = re.compile(rf"\b(?:{stems})", re.IGNORECASE)
+        # "hasn't made you laugh in years": a good feeling beside such a clause is its opposite
+        self._negated = re.compile(
+            rf"\b(?:{negation().alternation(absence=True)}|\w+n't)\b", re.IGNORECASE
+        )
         self.ordered: tuple[tuple[str, Rule], ...] = tuple(
             (name, getattr(self, f"rule_{name}")) for name in script.order
         )
@@ -80,18 +91,6 @@ class Rules:
         """The topic the clause itself is about, if clearly one."""
         return next((t.id for t in self.lex.topics if t.pattern.search(clause)), None)
 
-    def earlier_clause(self, u: Understanding, mem: Memory, back: int = 2) -> str | None:
-        """A clause said at least ``back`` turns ago about someone named now, for a link."""
-        if not u.people:
-            return None
-        names = {p.rsplit(" ", 1)[-1] for p in u.people}
-        for old in reversed(mem.understandings[:-back] if back else mem.understandings):
-            fits = old.clause and old.clause != u.clause and not old.self_contempt
-            short = bool(old.clause) and len((old.clause or "").split()) <= 12
-            if fits and short and old.clause and any(n in old.clause for n in names):
-                return old.clause
-        return None
-
     # -- the ordered rules ---------------------------------------------------------------------
 
     def rule_correction(self, u: Understanding, mem: Memory) -> Plan | None:
@@ -115,7 +114,7 @@ class Rules:
             (
                 o.clause
                 for o in reversed(mem.understandings)
-                if o.clause and not o.self_contempt and not o.is_question
+                if o.clause and not o.self_contempt and not o.is_question and mem.stands(o.clause)
             ),
             None,
         )
@@ -166,6 +165,8 @@ class Rules:
         short = u.words <= self.s.limits["wondering_words"]
         if not (hedged and u.clause and short and self.fresh(mem, Move.REFLECT_CONTENT)):
             return None
+        if self.asking.step(u.clause):
+            return None  # "maybe I'll try the club" is a step to ask about, not self-doubt
         slots = {"clause": u.clause[hedged.end() :], "angle": "wondering"}
         return Plan(Move.REFLECT_CONTENT, slots, ("reflect.wondering", COMPLEX))
 
@@ -205,34 +206,56 @@ class Rules:
             if feeling in self.s.positive:
                 slots["angle"] = "positive"
             return Plan(Move.REFLECT_FEELING, slots, ("unloading", COMPLEX))
+        if self.weighty(u, mem) and mem.last is not Move.VALIDATE:
+            # a long, heavy message deserves more than "go on"
+            return Plan(Move.VALIDATE, {"length": "short"}, ("unloading.heavy",))
         if mem.last is not Move.ENCOURAGE:
-            gentle = {"angle": "gentle"} if self.weighty(u, mem) else {}
-            return Plan(Move.ENCOURAGE, {"length": "short", **gentle}, ("unloading",))
+            return Plan(Move.ENCOURAGE, {"length": "short"}, ("unloading",))
         return None
+
+    def mid_story(self, u: Understanding, mem: Memory) -> bool:
+        """The person is telling what happened, with no feeling named yet: let them go on."""
+        # a story is under way only after the first message: an opening deserves more
+        telling = u.words >= self.s.limits["story_words"] and not u.self_contempt
+        telling = telling and bool(mem.understandings)
+        return telling and not self.feeling(u) and self.asking.past(u.clause or "")
 
     # -- weighted candidates -------------------------------------------------------------------
 
     def candidates(self, u: Understanding, mem: Memory, rng: random.Random) -> list[Plan]:
         """Every plan that fits this message, each with its reason id first."""
+        weighty = self.weighty(u, mem)
         plans = [
             *self._feeling_reflections(u, rng),
             *self._content_reflections(u, mem),
+            *self.shapes.plans(u, mem, weighty),
             *self._questions(u, mem, rng),
             *self._validations(u, mem, rng),
         ]
         feeling = self.feeling(u)
         if mem.last is not Move.ENCOURAGE:
+            # a minimal encourager only where the person is mid-story or has said next to
+            # nothing; after a long, heavy message it would sound like not listening
             bare = not feeling and (not u.clause or u.words <= 5)
-            gentle = {"angle": "gentle"} if self.weighty(u, mem) else {}
-            why = "encourage.bare" if bare else "encourage"
-            plans.append(Plan(Move.ENCOURAGE, gentle, (why,)))
+            heavy_long = weighty and u.words >= self.s.limits["heavy_words"]
+            gentle = {"angle": "gentle"} if weighty else {}
+            if bare:
+                plans.append(Plan(Move.ENCOURAGE, gentle, ("encourage.bare",)))
+            elif self.mid_story(u, mem) and not heavy_long:
+                story = gentle or {"angle": "story"}
+                plans.append(Plan(Move.ENCOURAGE, story, ("encourage.mid_story",)))
         topic = u.topics[0] if u.topics else None
         if self.helpful_ok(mem) and len(mem.moves) >= 12 and mem.helpful == 0 and topic:
             plans.append(self.helpful(u, mem, ("listened.enough",)))
         plans = [p for p in plans if self.fresh(mem, p.move)]
         if feeling and self.own(feeling):
             # the person's own word for how they feel is said back, whatever else is chosen
-            plans = [p for p in plans if p.slots.get("feeling") == feeling] or plans
+            # (or both sides of it, when the person voiced two: "proud, but I miss him")
+            plans = [
+                p
+                for p in plans
+                if p.slots.get("feeling") == feeling or "reflect.two_sided" in p.reasons
+            ] or plans
         return plans
 
     def _tone(self, feeling: str | None) -> dict[str, str]:
@@ -242,12 +265,12 @@ class Rules:
 
     def _apart(self, u: Understanding, feeling: str | None) -> bool:
         """A good feeling beside a negated clause may not be about what the clause is about."""
-        return feeling in self.s.positive and bool(u.clause and _NEGATED.search(u.clause))
+        return feeling in self.s.positive and bool(u.clause and self._negated.search(u.clause))
 
     def _feeling_reflections(self, u: Understanding, rng: random.Random) -> list[Plan]:
         feeling = self.feeling(u)
-        if not feeling:
-            return []
+        if not feeling or self._apart(u, feeling):
+            return []  # "it's like I'm no fun anymore" is no moment of feeling happy
         tone = self._tone(feeling)
         slots = {"feeling": feeling, **tone}
         plain = "angle" not in tone or tone["angle"] == "positive"
@@ -274,29 +297,40 @@ class Rules:
             slots = {"clause": u.clause, "feeling": feeling, **self._tone(feeling)}
             why = "reflect.meaning.brief" if brief else "reflect.meaning"
             plans.append(Plan(Move.REFLECT_CONTENT, slots, (why, COMPLEX)))
-        elif (about := self.topic_of(u.clause)) and about in u.topics:
-            # the clause itself names a part of life, and the message agrees it is about it
+        elif (
+            (about := self.topic_of(u.clause))
+            and about in u.topics
+            and u.words > self.s.limits["brief_words"]
+        ):
+            # the clause itself names a part of life, and the message agrees it is about it;
+            # a short message is said back plainly rather than wrapped in a topic sentence
             why = "reflect.topic.brief" if brief else "reflect.topic"
             slots = {"clause": u.clause, "angle": about}
             plans.append(Plan(Move.REFLECT_CONTENT, slots, (why, COMPLEX)))
         elif (
-            (earlier := mem.recent_feeling(2, skip=self.s.passing))
+            (earlier := mem.recent_feeling(4, skip=self.s.passing))
             and not feeling
             and earlier not in self.s.positive
+            and not self.own(earlier)
+            and earlier not in self.lex.judgements
         ):
-            # link the content to a feeling named a moment ago
+            # link the content to a feeling named a moment ago (never a self-judgement: "like a
+            # failure" is not tied to what happened next)
             slots = {"clause": u.clause, "feeling": earlier}
             plans.append(Plan(Move.REFLECT_CONTENT, slots, ("reflect.linked", COMPLEX)))
-        if self._longs(u) and not u.self_contempt:
+        elif not feeling and not u.self_contempt and self.carries.search(u.clause):
+            # something that matters said plainly: said back with its weight, or, when nothing
+            # in it is hard, with how much it matters
+            hard = self._hard.search(u.clause) or self._negated.search(u.clause)
+            slots = {"clause": u.clause, "angle": "weight" if hard else "matters"}
+            plans.append(Plan(Move.REFLECT_CONTENT, slots, ("reflect.weight", COMPLEX)))
+        if self.asking.longs(u) and not u.self_contempt:
             # what the person longs for says what matters to them: a reflection of meaning
             slots = {"clause": u.clause, "angle": "longing"}
             plans.append(Plan(Move.REFLECT_CONTENT, slots, ("reflect.longing", COMPLEX)))
-        before = self.earlier_clause(u, mem)
-        if before and mem.since_reason("reflect.earlier") >= self.s.limits["link_every"]:
-            slots = {"clause": u.clause, "before": before, "angle": "earlier"}
-            plans.append(Plan(Move.REFLECT_CONTENT, slots, ("reflect.earlier", COMPLEX)))
-        simple = mem.reflections - mem.complex_reflections
-        simple_ok = mem.complex_reflections >= simple + 2
+        # a simple one whenever complex ones stay more than half with it: a clause said back
+        # plainly beats "tell me more" when nothing else fits
+        simple_ok = 2 * mem.complex_reflections > mem.reflections + 1
         # a lone simple one keeps complex ones more than half (the first reply aside, where a
         # plain clause said back beats "tell me more")
         room = mem.reflections == 0 or 2 * mem.complex_reflections > mem.reflections + 1
@@ -314,7 +348,9 @@ class Rules:
             return []
         why = "question.after_own" if feeling and self.own(feeling) else "question"
         why = "question.long" if why == "question" and u.words >= 25 else why
-        return [self.question(u, mem, rng, why)]
+        if self._apart(u, feeling):
+            feeling = None  # "no fun anymore" gets no question about a good feeling
+        return [self.asking.question(u, mem, rng, why, feeling)]
 
     def _validations(self, u: Understanding, mem: Memory, rng: random.Random) -> list[Plan]:
         if mem.last is Move.VALIDATE:
@@ -334,45 +370,6 @@ class Rules:
 
     # -- plans with content of their own ------------------------------------------------------
 
-    def question(self, u: Understanding, mem: Memory, rng: random.Random, why: str) -> Plan:
-        """An open question: tied to what was just said, about someone, the topic, or more."""
-        now = set(u.topics)
-        if mem.understandings:
-            now.update(mem.understandings[-1].topics)
-        earlier = mem.earlier_person(
-            u, lambda p: self.lex.is_person(p) and self.person_topic(p) in now
-        )
-        ch = self.s.chances
-        if (
-            earlier
-            and mem.since_reason("question.callback") >= self.s.limits["callback_every"]
-            and rng.random() < ch["callback"]
-        ):
-            return Plan(
-                Move.OPEN_QUESTION,
-                {"earlier": earlier, "angle": "callback"},
-                (why, "question.callback"),
-            )
-        tone = {"angle": "positive"} if self.feeling(u) in self.s.positive else {}
-        if u.clause and not tone and not u.self_contempt and rng.random() < ch["question_specific"]:
-            # a question into this person's own words: "...: what was that like for you?"
-            angle = "longing" if self._longs(u) else "event" if _PAST.search(u.clause) else "now"
-            slots = {"clause": u.clause, "angle": angle}
-            return Plan(Move.OPEN_QUESTION, slots, (why, "question.specific"))
-        persons = [p for p in u.people if self.lex.is_person(p)]
-        if persons and rng.random() < ch["question_person"]:
-            return Plan(
-                Move.OPEN_QUESTION, {"person": persons[0], **tone}, (why, "question.person")
-            )
-        if u.topics and not tone and rng.random() < ch["question_topic"]:
-            slots = {"topic": self.labels[u.topics[0]]}
-            return Plan(Move.OPEN_QUESTION, slots, (why, "question.topic"))
-        return Plan(Move.OPEN_QUESTION, dict(tone), (why, "question.open"))
-
-    def _longs(self, u: Understanding) -> bool:
-        clause = (u.clause or "").lower()
-        return bool(re.search(r"\b(?:you'd|you wish|you want|you miss|if only)\b", clause))
-
     def helpful(self, u: Understanding, mem: Memory, reasons: tuple[str, ...]) -> Plan:
         """A helpful comment about the topic at hand (or the main one of the session)."""
         recent = [t for each in (u, *mem.understandings[-1:]) for t in each.topics]
@@ -382,10 +379,7 @@ class Rules:
 
     def person_topic(self, mention: str) -> str | None:
         """The topic a remembered mention belongs to ("your wife" -> "partner")."""
-        last = mention.rsplit(" ", 1)[-1]
-        return self.lex.person_topic.get(last) or self.lex.person_topic.get(
-            mention.split(" ", 1)[-1]
-        )
+        return self.asking.person_topic(mention)
 
     def _new_loss(self, lost: str, mem: Memory) -> bool:
         """True unless this loss was already named back this session."""

@@ -26,6 +26,9 @@ class Script:
     passing: frozenset[str]
     concrete: frozenset[str]
     tender: frozenset[str]
+    meanings: frozenset[str]
+    states: frozenset[str]
+    hard: tuple[str, ...]
 
     def weight(self, reason: str) -> float:
         """The weight of a candidate made for rule ``reason``."""
@@ -54,6 +57,9 @@ def load_script() -> Script:
             passing=frozenset(sets["passing"]),
             concrete=frozenset(topics["concrete"]),
             tender=frozenset(topics["tender"]),
+            meanings=frozenset(topics["meanings"]),
+            states=frozenset(sets["states"]),
+            hard=tuple(sets["hard"]),
         )
     except (KeyError, TypeError, ValueError) as ex:
         raise DataFileError(

@@ -13,12 +13,14 @@ import importlib
 import re
 from collections import Counter
 from collections.abc import Callable
+from functools import cache
 
 from confidante.conversation import SessionState, Understanding, normalise_apostrophes
 from confidante.listening.lexicon import Lexicon, load_lexicon, message_words
 from confidante.listening.readings import Readings, load_readings
 from confidante.listening.reflection import reflect
 from confidante.listening.script import load_script
+from confidante.text import negation
 
 #: A clause longer than this is cut at a comma or conjunction before it is said back.
 MAX_CLAUSE_WORDS = 16
@@ -35,13 +37,22 @@ _SPLIT_JOINS = re.compile(
     re.IGNORECASE,
 )
 # "I feel like a ghost in my own house" -> "like a ghost": the likeness, up to a function word.
-_FEEL_LIKE = re.compile(
-    r"\b(?P<neg>(?:not|never|don't|didn't)\s+)?(?:feel|feels|feeling|felt)\s+like\s+"
+# {negators} stands for the one shared negation set (confidante/text.toml).
+_FEEL_LIKE_TEXT = (
+    r"\b(?P<neg>(?:{negators})\s+)?(?:feel|feels|feeling|felt)\s+like\s+"
     r"(?:such\s+|a\s+bit\s+of\s+)?(?P<art>a|an)\s+(?P<x>[a-z'-]+(?:\s+(?!(?:and|but|in|at|on|around|"
     r"with|to|when|because|sometimes|who|that|all|for|from|of|again|now|here|there|most|every|"
-    r"or|if|so|too|i|it)\b)[a-z'-]+){0,2})",
-    re.IGNORECASE,
+    r"or|if|so|too|i|it)\b)[a-z'-]+){0,2})"
 )
+
+
+@cache
+def _feel_like() -> re.Pattern[str]:
+    """The likeness pattern, compiled once with the shared negators."""
+    text = _FEEL_LIKE_TEXT.replace("{negators}", negation().alternation())
+    return re.compile(text, re.IGNORECASE)
+
+
 #: A self-named likeness of more words than this is not said back.
 MAX_LIKE_WORDS = 3
 # "you feel useless" as the whole clause repeats the feeling: the content lies elsewhere.
@@ -64,7 +75,11 @@ _AFTER_COMMA = re.compile(r"(?<=, )([A-Z][a-z']*)")
 #: A capitalised first word ending like this is an ordinary word, not a name ("Recently").
 _ORDINARY_ENDINGS = ("ly", "ing", "ed")
 
+_QUOTED = re.compile(r"\"[^\"]{1,80}\"")
+_DONE = re.compile(r"\b\w{3,}ed\b")
 _NOBODY = re.compile(r"^\W*(?:nobody|no one)\b", re.IGNORECASE)
+# One clause with two sides ("I know they're busy, but it hurts"): said back whole.
+_CONTRAST = re.compile(r",?\s+(?:but|though|although|even though)\s+", re.IGNORECASE)
 
 FeelingModel = Callable[[str], tuple[str, ...]]
 
@@ -146,6 +161,8 @@ class Understander:
     def _feelings(self, text: str) -> tuple[str, ...]:
         """Feelings the person names first ("I feel useless"), then the model's; a light remark
         with no hard feeling in it is "amused"."""
+        # "Just 'happy bday mate'": words quoted from someone else are not the person's feeling
+        text = _QUOTED.sub(" ", text)
         own = [*self._lex.named_feelings(text), *_likeness(text)]
         model = self._named_feelings(text)
         if _NOBODY.search(text):
@@ -252,6 +269,7 @@ class Understander:
                 score += 2.0 if self._lex.loss(said) else 0.0  # a loss is what to say back
                 # what carries feeling beats numbers, ages and arrangements
                 score += 1.5 if self._read.carries.search(part) else 0.0
+                score += 1.5 if _CONTRAST.search(part) else 0.0  # kept whole only with two sides
                 score -= 2.5 if self._read.context.search(part) else 0.0
                 # "you feel useless" only repeats the feeling, which is said back on its own
                 score -= 1.5 if _JUST_FEELING.match(said) and n <= 5 else 0.0
@@ -275,7 +293,9 @@ class Understander:
         if _ABOUT_LISTENER.search(said) or self._lex.no_echo.search(part):
             return False
         named = said[:1].isupper() and words[0] not in self._ordinary  # "Sarah left you"
-        if not (_SUBJECT.search(part) or re.match(r"(?:your|the) ", said) or named):
+        # "a patient's family shouted at me": someone did something to the person
+        done_to = bool(_FIRST_PERSON.search(part) and _DONE.search(part))
+        if not (_SUBJECT.search(part) or re.match(r"(?:your|the) ", said) or named or done_to):
             return False  # a fragment ("for all of us") has nobody doing anything
         if said.count(",") >= 2 and not _SUBJECT.search(part):
             return False  # a list ("your weight, your job, your kids") says nothing about it
@@ -294,7 +314,11 @@ class Understander:
         if len(parts) == 1 and whole:
             return [body]
         pieces = [q for p in parts for q in ([p] if len(p.split()) <= 12 else _SPLIT_LONG.split(p))]
-        return [p for p in pieces if len(p.split()) <= MAX_CLAUSE_WORDS]
+        pieces = [p for p in pieces if len(p.split()) <= MAX_CLAUSE_WORDS]
+        if whole and len(parts) == 2 and _CONTRAST.search(body) and _two_subjects(body):
+            # "I know they're busy, but it hurts": both sides are the person's, kept together
+            pieces.append(body)
+        return pieces
 
     def _tidy(self, clause: str) -> str:
         """Drop leading fillers and punctuation; lower-case an ordinary first word."""
@@ -314,10 +338,19 @@ class Understander:
         return f"{first} {rest}".strip()
 
 
+def _two_subjects(part: str) -> bool:
+    """True when each side of a contrast has someone doing something."""
+    sides = _CONTRAST.split(part, maxsplit=1)
+    return len(sides) == 2 and all(
+        len(side.split()) >= 3 and (_SUBJECT.search(side) or _FIRST_PERSON.search(side))
+        for side in sides
+    )
+
+
 def _likeness(text: str) -> list[str]:
     """ "I feel like a ghost in my own house" -> ["like a ghost"], unless negated or too long."""
     found = []
-    for m in _FEEL_LIKE.finditer(text):
+    for m in _feel_like().finditer(text):
         x = m.group("x").lower()
         if not m.group("neg") and len(x.split()) <= MAX_LIKE_WORDS:
             found.append(f"like {m.group('art').lower()} {reflect(x)}")

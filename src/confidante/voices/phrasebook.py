@@ -11,21 +11,20 @@ a variant ("Mm, it sounds like..."), which makes a new sentence; if even those r
 wording from a related move. It never repeats a sentence.
 
 Plan slots ``angle`` and ``length`` are hints, never said: ``angle`` picks the variant group and
-``length="short"`` prefers variants of at most ``SHORT_WORDS`` words; otherwise wordings of at
-most ``LONG_WORDS`` words come first.
+``length="short"`` prefers variants of at most ``SHORT_WORDS`` words, from any tier, before
+longer ones that use more slots; otherwise wordings of at most ``LONG_WORDS`` words come first.
 """
 
 from __future__ import annotations
 
 import random
 import re
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 from confidante.conversation import Move, normalise_sentence, sentences
+from confidante.datafiles import load_toml
 from confidante.errors import DataFileError, VoiceError
 from confidante.listening.plan import Plan
 from confidante.settings import Settings
@@ -34,7 +33,7 @@ from confidante.voices.base import VoiceContext
 #: Plan slots that steer the choice of wording but are not filled into it.
 HINTS = frozenset({"angle", "length"})
 #: A variant of at most this many words counts as short.
-SHORT_WORDS = 12
+SHORT_WORDS = 10
 #: Filled wordings longer than this are said only when nothing shorter is fresh: a listener's
 #: reply is a sentence or two.
 LONG_WORDS = 22
@@ -94,6 +93,22 @@ class Phrasebook:
                 "add it to voices/data/phrases.toml."
             )
         names = [angle] if angle != "plain" and angle in groups else []
+        if short:
+            # a short message gets a short reply, even one that uses fewer of the slots; an
+            # angle's own group (an answer, a correction) is never traded for a shorter plain one
+            for group in names or ["plain"]:
+                tiers = [
+                    [t for v in tier if _fresh(t := fill(v.text, slots), used)]
+                    for tier in _tiers(groups.get(group, ()), slots)
+                ]
+                for fills in tiers:
+                    brief = [t for t in fills if len(t.split()) <= SHORT_WORDS]
+                    if brief:
+                        return rng.choice(brief)
+                if tiers and tiers[0]:
+                    # a long clause: every slot still said, with the fewest words around it
+                    least = min(len(t.split()) for t in tiers[0])
+                    return rng.choice([t for t in tiers[0] if len(t.split()) <= least + 2])
         for group in (*names, "plain"):
             for tier in _tiers(groups.get(group, ()), slots):
                 fresh = [t for v in tier if _fresh(t := fill(v.text, slots), used)]
@@ -171,11 +186,7 @@ def _lead(lead: str, text: str) -> str:
 @cache
 def _load() -> Phrasebook:
     name = "phrases.toml"
-    raw = resources.files("confidante.voices").joinpath("data", name).read_text(encoding="utf-8")
-    try:
-        data = tomllib.loads(raw)
-    except tomllib.TOMLDecodeError as ex:
-        raise DataFileError(f"voices/data/{name}: {ex}; fix the file and try again.") from None
+    data = load_toml("confidante.voices", f"data/{name}")  # the one shared loader
     bank: dict[Move, dict[str, tuple[Variant, ...]]] = {}
     for move_name, groups in data.get("moves", {}).items():
         try:
