@@ -25,8 +25,9 @@ def test_the_listener_reads_negation_with_the_shared_set() -> None:
     assert load_readings(feelings).negated("she hasn't ever hurt me", ["hurt"]) == ("hurt",)
 
 
-def test_the_shared_set_holds_every_negator_safety_uses_today() -> None:
-    # so the safety layer can adopt it without losing one (it only gains a few)
+def test_safety_negators_are_a_subset_of_the_shared_set() -> None:
+    # Safety keeps a narrower list on purpose ("I haven't eaten in days" is a danger), but never
+    # negates with a word the listener would not also read as a negation.
     safety = set(load_toml("confidante.safety", "data/lexicon.toml")["markers"]["negators"])
     assert safety <= negation().negators
 
@@ -36,3 +37,10 @@ def test_what_only_looks_negative_is_not_a_negation() -> None:
     assert not neg.negates_text(normalise("I'm not sure I want to"), 4)
     assert neg.negates_text(normalise("I would never want to"), 4)
     assert not neg.negates(["i", "really", "want"], 4)
+
+
+def test_safety_and_listening_normalise_alike() -> None:
+    from confidante.safety.text import normalise as safety_normalise
+
+    text = "I\u2019m SOOOO \u201ctired\u201d   of it"
+    assert safety_normalise(text) == normalise(text)

@@ -7,27 +7,17 @@ run-time model see exactly the same tokens on every machine.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 # One shared definition of a sentence's remembered form; re-exported for the protocol.
 from confidante.conversation import normalise_sentence as normalise_sentence
 
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
-_SPACES = re.compile(r"\s+")
-# Letters repeated three times or more ("sooooo", "dieeee") are squeezed to one, so spelling for
-# emphasis matches the same rules as plain spelling.
-_REPEATS = re.compile(r"([a-z])\1{2,}")
+# The one normaliser every layer shares (apostrophes, quotes, accents, case, repeated letters).
+from confidante.text import normalise as normalise
+
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 # Clause boundaries: sentence ends, semicolons, line breaks and contrastive "but", so that
 # "I'm not suicidal, but I want to die" keeps the negation in its own clause.
 _CLAUSE = re.compile(r"[.!?;:\n\u2026]+|,?\s+\bbut\b\s+|,\s*(?:though|although|except)\b")
-
-
-def normalise(text: str) -> str:
-    """Lower-case, fold apostrophes and accents, squeeze repeated letters and spaces."""
-    folded = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).lower()
-    folded = _REPEATS.sub(r"\1", folded)
-    return _SPACES.sub(" ", folded).strip()
 
 
 def clauses(normalised: str) -> list[str]:
