@@ -209,3 +209,20 @@ def test_a_returning_regular_hears_what_is_kept(listener: Listener) -> None:
     assert "forgotten when the session ends, unless you choose to update your note" in text
     assert "unless you choose to be remembered" not in text
     assert text.endswith(listener.guard.locale_line("en_US"))  # which country's lines, still said
+
+
+def test_a_model_voice_reads_the_message_it_answers_last_and_never_a_crisis_one() -> None:
+    from confidante.conversation import Role
+    from confidante.voices.fake import FakeVoice
+
+    voice = FakeVoice()
+    session = Listener(voice=voice).session(clock=ManualClock(), rng=random.Random(1))
+    session.open()
+    session.respond("My sister moved to Canada last month.")
+    shown = voice.contexts[-1].recent
+    assert shown[-1].role is Role.PERSON
+    assert shown[-1].text == "My sister moved to Canada last month."
+    session.respond("I have the pills in front of me and I'm going to take them tonight.")
+    session.respond("My sister moved to Canada last month.")
+    for context in voice.contexts:
+        assert all("pills" not in m.text for m in context.recent)

@@ -180,7 +180,7 @@ class Session:
             plan = Plan(Move.BOUNDARY, fixed=reply, reasons=(f"language.{language}",))
         else:
             plan = self._plan(said_text, assessment, understanding)
-        reply_text = self._speak(plan)
+        reply_text = self._speak(plan, Message(Role.PERSON, said_text, now))
         reply_text, reminded = self._with_reminder(reply_text, now)
         cue = False
         if plan.move not in (Move.CRISIS, Move.DISCLOSURE) and not reminded:
@@ -302,11 +302,16 @@ class Session:
             return Plan(Move.BOUNDARY, fixed=fixed, reasons=(f"boundary.{boundary}",))
         return self._policy.choose(understanding, self.state, self._rng)
 
-    def _speak(self, plan: Plan) -> str:
-        """Let the voice say the plan, and remember its sentences so none is said twice."""
+    def _speak(self, plan: Plan, said: Message | None = None) -> str:
+        """Let the voice say the plan, and remember its sentences so none is said twice.
+
+        ``said`` is the message being answered: a model voice reads it last, after the recent
+        turns (a crisis plan is fixed text, so a crisis message never reaches a voice)."""
         # Crisis turns are never shown to a voice, not even as context for a later turn.
         turns = [t for t in self.state.turns if t.move is not Move.CRISIS]
         recent = [m for t in turns[-RECENT_MESSAGES // 2 :] for m in (t.said, t.reply)]
+        if said is not None and plan.fixed is None:
+            recent.append(said)
         context = VoiceContext(rng=self._rng, used_sentences=self.state.used_sentences,
                                recent=recent)
         if plan.fixed is not None:

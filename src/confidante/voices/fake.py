@@ -16,6 +16,7 @@ class FakeVoice:
     def __init__(self, replies: list[str] | None = None) -> None:
         self._queue: list[str] = list(replies or [])
         self.plans: list[Plan] = []  # every plan it was asked to say, for assertions
+        self.contexts: list[VoiceContext] = []  # and what it was shown with each
 
     def enqueue(self, replies: list[str]) -> None:
         """Add replies to say next."""
@@ -24,6 +25,7 @@ class FakeVoice:
     def say(self, plan: Plan, context: VoiceContext) -> Iterator[str]:
         """Yield the fixed text, else the next queued reply, else the move's name."""
         self.plans.append(plan)
+        self.contexts.append(context)
         if plan.fixed is not None:
             yield plan.fixed
         elif self._queue:
