@@ -260,6 +260,33 @@ def test_healthz(rig: Rig) -> None:
     health = rig.client.get("/healthz")
     assert health.status_code == 200 and health.json()["ok"] is True
     assert health.json()["store"] == "memory"
+    assert health.json()["voice"] == "builtin"
+
+
+def test_healthz_says_when_a_model_voice_is_down_and_stays_up(make_rig: MakeRig) -> None:
+    from collections.abc import Iterator
+
+    from confidante import Listener
+    from confidante.errors import VoiceError
+    from confidante.voices.fake import FakeVoice
+
+    class Unplugged(FakeVoice):
+        answering = True
+
+        def say(self, plan: Any, context: Any) -> Iterator[str]:
+            if not self.answering:
+                raise VoiceError("the model server is down")
+            yield from super().say(plan, context)
+
+    voice = Unplugged(["You've had a lot on your mind."])
+    rig = make_rig(use_listener=Listener(voice=voice))
+    headers = rig.started()
+    assert rig.client.get("/healthz").json()["voice"] == "up"
+    voice.answering = False
+    said = rig.client.post("/api/session/messages", json={"text": "Work was long."}, headers=headers)
+    assert said.status_code == 200  # the phrasebook answered the turn
+    answer = rig.client.get("/healthz")
+    assert answer.status_code == 200 and answer.json()["voice"] == "down"
 
 
 def test_an_unknown_handle_costs_the_same_kdf_work_as_a_wrong_passphrase(

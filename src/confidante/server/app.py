@@ -43,6 +43,7 @@ from confidante.server.store import SessionStore, StoreDown, store_for
 from confidante.session.clock import Clock, WallClock
 from confidante.settings import Settings
 from confidante.vault.tally import Tally
+from confidante.voices.guarded import voice_health
 
 _DESCRIPTION = (
     "Confidante listens for an hour, then forgets. It is an AI, not a therapist and not a person. "
@@ -126,7 +127,9 @@ def create_app(
         s = services_of(request)
         up = await s.desk.ping()
         text = message("health.ok") if up else message("errors.unavailable")
-        body = Health(ok=up, store=s.desk.store_name, text=text)
+        health = voice_health(s.desk.listener.voice)
+        voice = "builtin" if health is None else ("up" if health.up else "down")
+        body = Health(ok=up, store=s.desk.store_name, text=text, voice=voice)
         return JSONResponse(body.model_dump(), status_code=200 if up else 503)
 
     @app.get(

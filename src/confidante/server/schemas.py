@@ -181,6 +181,9 @@ class Health(BaseModel):
     ok: bool
     store: str
     text: str
+    #: "up" or "down" for a model voice (a down one is answered by the phrasebook, so the
+    #: server stays up); "builtin" for the phrasebook, which cannot fail that way.
+    voice: str = "builtin"
 
 
 class ModelCard(BaseModel):
