@@ -263,7 +263,7 @@ def train(args: argparse.Namespace) -> int:
     from tokenizers import Tokenizer
 
     torch.manual_seed(args.seed)
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     rng = random.Random(args.seed)
     mdir = model_dir()
     tok = Tokenizer.from_file(str(mdir / "tokenizer.json"))
@@ -299,7 +299,7 @@ def train(args: argparse.Namespace) -> int:
             opt.zero_grad()
             loss.backward()
             opt.step()
-            total, n = total + float(loss), n + 1
+            total, n = total + loss.item(), n + 1
         vk, _ = predict(model, val_enc)
         fig = figures(val_rows, vk, 0.5)
         took = time.time() - started
@@ -307,15 +307,16 @@ def train(args: argparse.Namespace) -> int:
         score = fig["recall"] - 3 * fig["false_alarms"]
         if best is None or score > best[0]:
             best = (score, {k: v.detach().clone() for k, v in model.state_dict().items()})
-    assert best is not None
-    model.load_state_dict(best[1])
-    if args.dry_run:
-        return 0
-    export(model, tok, mdir, val_rows, val_enc, args)
+            # Written at once, so a run stopped later (two shared cores are slow) keeps the
+            # best epoch so far; a worse later epoch never overwrites it.
+            if not args.dry_run:
+                export(model, tok, mdir, val_rows, val_enc, args, epoch + 1)
     return 0
 
 
-def export(model: Any, tok: Any, mdir: Path, val_rows: list[Row], val_enc: Any, args: Any) -> None:
+def export(
+    model: Any, tok: Any, mdir: Path, val_rows: list[Row], val_enc: Any, args: Any, epoch: int
+) -> None:
     """Write the int8 ONNX reader, its tokenizer and its settings beside the package."""
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -348,7 +349,7 @@ def export(model: Any, tok: Any, mdir: Path, val_rows: list[Row], val_enc: Any, 
             for source, pick in (("written", lambda r: r.source != "weak"),
                                  ("weak", lambda r: r.source == "weak"))
         },
-        "epochs": args.epochs, "lr": args.lr, "seed": args.seed,
+        "epochs": args.epochs, "epoch_kept": epoch, "lr": args.lr, "seed": args.seed,
     }  # fmt: skip
     (OUT / "crisis.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(meta["validation"], indent=1))
@@ -361,6 +362,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lr", type=float, default=4e-5)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--weak-every", type=int, default=1, help="keep every Nth weak negative")
+    p.add_argument("--threads", type=int, default=2, help="torch threads (the cores to use)")
     p.add_argument("--dry-run", action="store_true", help="train and report, write nothing")
     args = p.parse_args(argv)
     if not DATA.exists():

@@ -174,7 +174,11 @@ def test_the_structures_vary_over_the_set() -> None:
     for conv in CONVERSATIONS:
         _, replies = _play(conv)
         firsts = {why[0] for move, why, _, _ in replies if move.is_reflection and why}
-        assert len(firsts) >= 4, conv["id"]  # no hour is one frame said again and again
+        # No hour is one frame said again and again; an hour in which the crisis reader asked
+        # the direct question (a false alarm on ordinary talk, see SAFETY.md) has fewer
+        # listening turns, so three frames are enough there.
+        asked = any(move is Move.CRISIS for move, _, _, _ in replies)
+        assert len(firsts) >= (3 if asked else 4), conv["id"]
         kinds |= firsts
     shaped = {"reflect.two_sided", "reflect.earlier", "reflect.meaning.topic", "reflect.longing"}
     assert shaped <= kinds

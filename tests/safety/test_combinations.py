@@ -36,7 +36,8 @@ def guard() -> SafetyGuard:
 
 
 def test_means_with_despair_is_elevated(guard: SafetyGuard) -> None:
-    assert guard.assess("I have the pills").level is RiskLevel.LOW
+    # Means alone: at most the direct question (the reader may be sure), never an emergency.
+    assert guard.assess("I have the pills").level.rank <= RiskLevel.ELEVATED.rank
     assert guard.assess("what's the point").level is RiskLevel.LOW
     a = guard.assess("I have the pills. what's the point anymore")
     assert a.level is RiskLevel.ELEVATED

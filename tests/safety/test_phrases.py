@@ -126,7 +126,7 @@ def _state(*turns: tuple[str, Assessment, Move]) -> SessionState:
 
 
 def test_pills_after_earlier_ideation_escalate(guard: SafetyGuard) -> None:
-    assert guard.assess("I have the pills").level is LOW
+    assert guard.assess("I have the pills").level.rank <= ELEVATED.rank  # never "now" alone
     first = guard.assess("I just want to die")
     state = _state(("I just want to die", first, Move.CRISIS), ("ok", Assessment(), Move.ENCOURAGE))
     a = guard.assess("I have the pills", state)

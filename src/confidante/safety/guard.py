@@ -259,8 +259,11 @@ class SafetyGuard:
         # "reader:sure" lets the crisis protocol tell a sure reading from a guess without
         # reading the message a second time.
         reasons = (name, "reader:sure") if r.crisis >= READER_SURE else (name,)
+        # A phrase the lexicon keeps low on purpose is never an emergency on the reader's word
+        # alone: "I have the pills" gets the direct question, and the session's escalation
+        # rules (an earlier wish to die, a time) make it imminent.
         if r.now >= max(self.reader.now_threshold, READER_NOW) and r.crisis >= READER_SURE \
-                and not strong:
+                and not strong and not ambiguous:
             return [Finding(RiskLevel.IMMINENT, kind, (*reasons, "reader:now"))]
         return [Finding(RiskLevel.ELEVATED, kind, reasons)]
 

@@ -9,6 +9,11 @@ It reads the message together with the person's previous message, so "tonight" a
 are in front of me" reads as what it is. It gives a crisis probability, the likeliest kind of
 danger and the probability that the danger is happening now. A message longer than the encoder's
 window is read in overlapping windows and the most worrying one counts.
+
+``crisis.json`` may name several members (ONNX files of the same encoder trained on different
+data): the reader then averages their probabilities, which tempers the over-confident readings
+any one of them makes of ordinary talk. The thresholds in ``crisis.json`` are those of the
+average, chosen on the validation families by ``scripts/calibrate_crisis.py``.
 """
 
 from __future__ import annotations
@@ -44,9 +49,9 @@ class Reading:
 class CrisisReader:
     """A loaded reader; thread-safe, shared by every session of the process."""
 
-    def __init__(self, session: Any, tokenizer: Any, meta: dict[str, Any]) -> None:
-        """Build from loaded parts; most code wants :meth:`load`."""
-        self._session = session
+    def __init__(self, sessions: list[Any], tokenizer: Any, meta: dict[str, Any]) -> None:
+        """Build from loaded parts (one ONNX session per member); most code wants :meth:`load`."""
+        self._sessions = sessions
         self._tok = tokenizer
         self.name = str(meta["name"])
         self.kinds = tuple(RiskKind(k) for k in meta["kinds"])
@@ -89,8 +94,10 @@ class CrisisReader:
             "attention_mask": np.ones((1, len(ids)), dtype=np.int64),
             "token_type_ids": np.asarray([types], dtype=np.int64),
         }
-        kinds, now = self._session.run(None, feed)
-        return kinds[0], now[0]
+        outputs = [session.run(None, feed) for session in self._sessions]
+        kinds = np.mean([k[0] for k, _ in outputs], axis=0)
+        now = float(np.mean([n[0] for _, n in outputs]))
+        return kinds, now
 
 
 _lock = threading.Lock()
@@ -104,11 +111,11 @@ def _load() -> CrisisReader | None:
             from tokenizers import Tokenizer
         except ImportError:  # pragma: no cover - both are required dependencies
             return None
-        onnx = resource(_ONNX)
-        if not onnx.is_file():
+        if not resource(_ONNX).is_file():
             return None
         try:
             meta = json.loads(resource(_META).read_text(encoding="utf-8"))
+            members = [resource(f"models/{name}") for name in meta.get("members", ["crisis.onnx"])]
             tok = Tokenizer.from_str(resource(_TOKENIZER).read_text(encoding="utf-8"))
         except (OSError, ValueError) as ex:
             raise DataFileError(f"safety/{_META} or {_TOKENIZER}: {ex}; reinstall") from None
@@ -118,7 +125,11 @@ def _load() -> CrisisReader | None:
         # One thread per read: the server runs many sessions at once, and two cores are shared.
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
-        session = ort.InferenceSession(
-            onnx.read_bytes(), options, providers=["CPUExecutionProvider"]
-        )
-        return CrisisReader(session, tok, meta)
+        try:
+            sessions = [
+                ort.InferenceSession(m.read_bytes(), options, providers=["CPUExecutionProvider"])
+                for m in members
+            ]
+        except OSError as ex:
+            raise DataFileError(f"safety/models: {ex}; reinstall") from None
+        return CrisisReader(sessions, tok, meta)
