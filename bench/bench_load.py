@@ -1,66 +1,54 @@
-"""Load and isolation benchmark of the server, on 127.0.0.1 only, bounded in count and time.
+"""Open-loop load benchmark of one server process, beside a bare echo and the engine alone.
 
-    .venv/bin/python bench/bench_load.py                      # 200 sessions x 30 turns
-    .venv/bin/python bench/bench_load.py --sessions 20 --turns 5 --json reports/load.json
+    .venv/bin/python bench/bench_load.py                      # under 3 minutes
+    .venv/bin/python bench/bench_load.py --compress 1 --json reports/load.json   # people's pace
 
-What it does, in one run:
+People arrive as a Poisson process and each sends ``--turns`` messages, one every 10-30 s
+(``--think``, uniform), whatever the server's pace (``openloop``: open loop, each turn timed from
+the moment it was due). ``--compress K`` divides the think times by K so that a short run holds
+K times fewer sessions open at once (the output says so); turns still arrive at the same rate.
 
-1. Starts ``confidante serve``'s app (memory store, phrasebook voice, rate limits off, the
-   listener in the server process, as ``serve`` runs it) and a bare FastAPI echo endpoint (the
-   floor), each on a free 127.0.0.1 port. (``bench_scale.py`` measures several processes behind
-   a load balancer.)
-2. Drives N concurrent sessions of T turns each over HTTP keep-alive (one connection per
-   session, a minimal client so the client costs little). Every session talks about its own
-   canary ("my friend Zorbel017x"); every reply is checked: no reply may name another session's
-   canary (a leak), and every message must get its reply (none lost).
-3. Drives the echo endpoint with the same pattern and the same message sizes: N sessions, T
-   turns each and then on for as long as the server's run took, so that the floor meets the
-   machine's slow stretches as often as the server did.
-4. Times the engine alone (``Session.respond`` in this process, no server) on the same script.
-5. Reports turn latency p50/p99 for both servers and the engine, and the server's memory per
-   open session (RSS growth of the server process with all sessions open, divided by N).
+What it does, in one run, on 127.0.0.1:
 
-Target: p99(server) <= 1.5 x p99(echo) + engine time under load, where engine time under load is
-the engine's mean time per turn inside the server (``confidante_engine_seconds`` from /metrics)
-times the number of concurrent sessions: one process answers its sessions one after another, so
-a turn waits for the engine's work on every other session's turn as well as its own. The engine
-alone (no server, one session at a time) is reported beside it.
+1. Starts ``confidante serve``'s app (its uvicorn options, the listener in the process, the
+   phrasebook voice, sessions in memory or ``--redis-url``, rate limits off) and a bare FastAPI
+   echo endpoint with the same options, each in a process of its own.
+2. Searches the highest rate of turns the server sustains with turn p99 <= 100 ms and no error:
+   up by ``--factor`` from ``--start-rate``, then halving the gap, within ``--budget`` seconds.
+   The default start is a quarter of the engine's own pace (turns one after another, timed in
+   this process), so that the search spends its steps near the answer.
+3. At 50 % and 80 % of that rate offers the same load to the server, to the echo endpoint (the
+   same messages, no session) and to the engine alone: the listener's ``respond`` in this
+   process, one session object per person, no HTTP, no store.
 
-A second reading of the same target puts the engine's own p99 wait in place of that mean: the
-engine alone in this process answers N sessions in turn for T rounds, and the p99 of the
-rounds' durations is how long the slowest turns wait for the engine's own work, slow stretches
-of the machine included (``target_by_rounds_p99_ms``). ``replies_per_100ms`` shows how steady
-the server's pace was: a slowest window far below the median means the machine was disturbed.
+Every session talks about its own canary ("my friend Zorbel00017x"); every reply, the echo's
+included, is checked for another session's canary (a leak). Lost messages (no 200, even after
+one resend), leaks and 5xx answers are counted over the whole run; any one fails it (exit 1).
 
-All sessions start their turns
-together (a barrier), and so do the echo's, so start-up is not measured. The run fails (exit 1)
-on any leak or lost message.
+Target, at 50 %: p99(server) - p99(engine alone) <= 2 x p99(echo): the server adds at most
+twice what a bare endpoint costs to the engine's own p99. The load generator shares the
+machine's cores with the server; ``load_average`` says how busy the machine was besides.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import random
 import re
-import socket
-import statistics
-import subprocess
 import sys
+import tempfile
 import time
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loadkit import HOST, Barrier, Connection, free_port, percentile, window_rates
+from loadkit import Proc, fast_loop, free_port, serve_replica, wait_port
+from openloop import Load, Person, Seen, Think, Visitor, search, step, verdict, warm
 from pydantic import BaseModel
 
-METRICS_TOKEN = "bench-metrics-token"  # /metrics asks for the operator's token
-
-MAX_SESSIONS = 1000
-MAX_TURNS = 200
 SCRIPT = (
     "My friend {canary} has stopped talking to me.",
     "I keep thinking about {canary} and what went wrong between us.",
@@ -73,48 +61,94 @@ SCRIPT = (
     "I feel stupid for caring so much.",
     "Sometimes I think nobody would notice if I stopped calling anyone.",
 )
+CANARY = re.compile(r"Zorbel\d{5}x")
+FRACTIONS = (0.5, 0.8)
 
 
 def canary(n: int) -> str:
     """The unique name session ``n`` talks about."""
-    return f"Zorbel{n:03d}x"
+    return f"Zorbel{n:05d}x"
 
 
-CANARY = re.compile(r"Zorbel\d{3}x")
+def lines_of(n: int) -> tuple[str, ...]:
+    """Session ``n``'s script: its own canary in the shared sentences."""
+    return tuple(line.format(canary=canary(n)) for line in SCRIPT)
 
 
-def message(n: int, turn: int) -> str:
-    """Session ``n``'s message for ``turn``.
+def look(tally: Seen, own: str, text: str) -> None:
+    """Count another session's canary in a reply (a leak), and our own."""
+    names = set(CANARY.findall(text))
+    tally.leaks += len(names - {own})
+    tally.echoed_own += own in names
 
-    Each session starts at its own point of the script, so every round mixes all its messages,
-    as two hundred people would: if all said the same sentence at once, a round would cost that
-    sentence's engine time two hundred times over, not the engine's mean time.
-    """
-    return SCRIPT[(turn + n) % len(SCRIPT)].format(canary=canary(n)) + f" ({turn + 1})"
+
+# -- the three visitors ------------------------------------------------------------------------
+
+
+class Witness(Person):
+    """A person whose every reply is checked for other sessions' canaries."""
+
+    def __init__(self, port: int, tally: Seen, rng: random.Random, n: int) -> None:
+        super().__init__(port, tally, rng, lines_of(n))
+        self.own = canary(n)
+
+    def heard(self, text: str) -> None:
+        look(self.tally, self.own, text)
+
+
+class Echo(Witness):
+    """The same messages to the echo endpoint: a connection, no session."""
+
+    async def open(self) -> bool:
+        return True
+
+    async def send(self, n: int) -> int:
+        status, body = await self.call("POST", "/echo", {"text": self.line(n)})
+        if status == 200:
+            self.heard(body["reply"]["text"])
+        return status
+
+    async def finish(self) -> None:
+        return None
+
+
+class Alone:
+    """The engine alone: the listener's session in this process, answering in the event loop
+    as the server's desk runs the phrasebook (no HTTP, no store, no sealing)."""
+
+    def __init__(self, listener: Any, tally: Seen, rng: random.Random, n: int) -> None:
+        self.listener = listener
+        self.tally = tally
+        self.rng = rng
+        self.lines = lines_of(n)
+        self.own = canary(n)
+        self.session: Any = None
+
+    async def open(self) -> bool:
+        from confidante.session.clock import WallClock
+
+        self.session = self.listener.session(clock=WallClock(), rng=self.rng, minutes=600)
+        look(self.tally, self.own, self.session.disclosure().text)
+        self.session.set_relief_before(6)
+        look(self.tally, self.own, self.session.open().text)
+        return True
+
+    async def send(self, n: int) -> int:
+        text = self.lines[(n + self.rng.randrange(len(self.lines))) % len(self.lines)]
+        look(self.tally, self.own, self.session.respond(text).text)
+        return 200
+
+    async def finish(self) -> None:
+        look(self.tally, self.own, self.session.summary().text)
+        self.session.set_relief_after(5)
+        self.session.close()
+        self.session = None
+
+    async def leave(self) -> None:
+        self.session = None
 
 
 # -- the servers (run in child processes) ------------------------------------------------------
-
-
-def serve(kind: str, port: int, redis_url: str = "") -> None:
-    """Run the Confidante app or the echo floor on 127.0.0.1:port until killed."""
-    import uvicorn
-
-    if kind == "confidante":
-        from confidante import Settings
-        from confidante.server import Limits, create_app
-
-        settings = Settings(
-            locale="en_US", minutes=600, redis_url=redis_url, metrics_token=METRICS_TOKEN
-        )
-        app: Any = create_app(settings, limits=Limits.unbounded())
-    else:
-        app = echo_app()
-    # As `confidante serve` runs it (both servers alike): no proxy headers, no server header.
-    uvicorn.run(
-        app, host=HOST, port=port, access_log=False, log_level="warning",
-        proxy_headers=False, server_header=False,
-    )
 
 
 class EchoSay(BaseModel):
@@ -136,369 +170,244 @@ def echo_app() -> Any:
     return app
 
 
-class Server:
-    """A server child process."""
+class Bench:
+    """The two servers, the engine and every step's tally, for one run."""
 
-    def __init__(self, kind: str, redis_url: str = "") -> None:
-        self.port = free_port()
-        extra = ["--redis-url", redis_url] if redis_url else []
-        self.proc = subprocess.Popen(
-            [sys.executable, __file__, "--serve", kind, "--port", str(self.port), *extra],
-            stdout=subprocess.DEVNULL,
-            stderr=None if os.environ.get("BENCH_SERVER_LOG") else subprocess.DEVNULL,
-        )
+    def __init__(self, args: argparse.Namespace, env: dict[str, str]) -> None:
+        from confidante import Listener, Settings
 
-    def wait_ready(self, timeout: float = 60) -> None:
-        """Block until the port accepts connections."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"server exited with {self.proc.returncode}")
-            try:
-                with socket.create_connection((HOST, self.port), timeout=0.5):
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise SystemExit("server did not start in time")
+        self.args = args
+        self.rng = random.Random(args.seed)
+        self.ports = {"server": free_port(), "echo": free_port()}
+        argv = [sys.executable, __file__, "--port"]
+        self.procs = {
+            kind: Proc([*argv, str(port), "--serve", kind], env)
+            for kind, port in self.ports.items()
+        }
+        self.listener = Listener.default(Settings.from_env(env))
+        self.tallies: list[Seen] = []
+        self.pace = 0.0
 
-    def rss_kib(self) -> int:
-        """Resident memory of the server process, in KiB."""
-        status = Path(f"/proc/{self.proc.pid}/status").read_text()
-        found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
-        return int(found.group(1)) if found else 0
+    def maker(self, kind: str) -> Any:
+        """Visitors of ``kind``, numbered so that each has its own canary."""
+        numbers = itertools.count()
+        port = self.ports.get(kind, 0)
+
+        def make(tally: Seen, rng: random.Random) -> Visitor:
+            n = next(numbers)
+            if kind == "server":
+                return Witness(port, tally, rng, n)
+            if kind == "echo":
+                return Echo(port, tally, rng, n)
+            return Alone(self.listener, tally, rng, n)
+
+        return make
+
+    def ready(self) -> None:
+        """Wait for both servers and warm all three."""
+        for kind, port in self.ports.items():
+            wait_port(port, self.procs[kind])
+        for kind in ("server", "echo", "engine"):
+            asyncio.run(warm(self.maker(kind)(Seen(), random.Random(0))))
+
+    def engine_pace(self, turns: int = 20) -> float:
+        """Turns a second the engine alone answers one after another, in this process."""
+
+        async def run() -> float:
+            alone = Alone(self.listener, Seen(), random.Random(1), 0)
+            await alone.open()
+            begun = time.perf_counter()
+            for n in range(turns):
+                await alone.send(n)
+            return turns / (time.perf_counter() - begun)
+
+        return asyncio.run(run())
+
+    def measure(self, kind: str, rate: float, seconds: float) -> dict[str, Any]:
+        """One step of ``kind`` at ``rate`` turns/s."""
+        load = Load(rate, seconds, self.args.turns, self.args.think)
+        tally = asyncio.run(step(self.maker(kind), load, self.rng))
+        self.tallies.append(tally)
+        figures = {"target": kind, **verdict(tally, load), "sessions": tally.sessions}
+        return figures
 
     def stop(self) -> None:
-        """Stop the child (its own process id, nothing broader)."""
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        """Stop both servers."""
+        for proc in self.procs.values():
+            proc.stop()
 
 
-# -- a minimal HTTP/1.1 keep-alive client ------------------------------------------------------
+def compare(bench: Bench, best: float) -> list[dict[str, Any]]:
+    """Server, echo and engine alone at each fraction of the sustained rate."""
+    rows = []
+    for fraction in FRACTIONS:
+        for kind in ("server", "echo", "engine"):
+            figures = bench.measure(kind, best * fraction, bench.args.compare_seconds)
+            figures["fraction"] = fraction
+            print(json.dumps(figures), flush=True)
+            rows.append(figures)
+    return rows
 
 
-@dataclass
-class SessionResult:
-    """What one simulated person saw."""
-
-    n: int
-    latencies: list[float] = field(default_factory=list)
-    answered_at: list[float] = field(default_factory=list)  # perf_counter of each reply
-    answered: int = 0
-    leaks: list[str] = field(default_factory=list)
-    echoed_own: int = 0
-    errors: list[int] = field(default_factory=list)
-
-
-async def person(n: int, turns: int, port: int, ready: Barrier, done: Barrier,
-                 measured: asyncio.Event) -> SessionResult:
-    """One person's session: start; when all have started, T turns; when all are done (and the
-    memory reading is taken), the summary and the close."""
-    result = SessionResult(n)
-    conn = await Connection.open(port)
-    try:
-        status, created = await conn.request("POST", "/api/sessions", {})
-        if status != 201:
-            result.errors.append(status)
-            await ready.wait()
-            await done.wait()
-            return result
-        token = created["token"]
-        await conn.request("POST", "/api/session/start", {"relief": 6}, token)
-        await ready.wait()
-        for turn in range(turns):
-            begun = time.perf_counter()
-            status, body = await conn.request(
-                "POST", "/api/session/messages", {"text": message(n, turn)}, token
-            )
-            result.answered_at.append(time.perf_counter())
-            result.latencies.append(result.answered_at[-1] - begun)
-            if status != 200:
-                result.errors.append(status)
-                continue
-            result.answered += 1
-            check(result, body["reply"]["text"])
-        await done.wait()  # every session is open with all its turns: memory is read now
-        await measured.wait()
-        # The server closes keep-alive connections idle for 5 s; the wait may have been longer.
-        await conn.close()
-        conn = await Connection.open(port)
-        status, summary = await conn.request("POST", "/api/session/summary", None, token)
-        if status == 200:
-            check(result, summary["reply"]["text"])
-        await conn.request("POST", "/api/session/close", {"relief": 4}, token)
-    finally:
-        await conn.close()
-    return result
-
-
-def check(result: SessionResult, reply: str) -> None:
-    """Record any other session's canary in a reply (a leak), and our own echoes."""
-    names = set(CANARY.findall(reply))
-    own = canary(result.n)
-    result.leaks.extend(sorted(names - {own}))
-    result.echoed_own += own in names
-
-
-async def echo_person(
-    n: int, turns: int, port: int, ready: Barrier, seconds: float = 0.0
-) -> list[float]:
-    """The same pattern against the echo floor: T turns, and on until ``seconds`` have passed."""
-    conn = await Connection.open(port)
-    latencies = []
-    try:
-        await ready.wait()
-        until = time.perf_counter() + seconds
-        turn = 0
-        while turn < turns or time.perf_counter() < until:
-            begun = time.perf_counter()
-            status, _ = await conn.request("POST", "/echo", {"text": message(n, turn)})
-            latencies.append(time.perf_counter() - begun)
-            assert status == 200
-            turn += 1
-    finally:
-        await conn.close()
-    return latencies
-
-
-async def server_metrics(port: int) -> dict[str, float]:
-    """Mean engine time and mean turn time as the server measured them (from /metrics)."""
-    conn = await Connection.open(port)
-    try:
-        conn.writer.write(
-            f"GET /metrics HTTP/1.1\r\nHost: {HOST}\r\n"
-            f"Authorization: Bearer {METRICS_TOKEN}\r\n\r\n".encode()
-        )
-        await conn.writer.drain()
-        await conn.reader.readline()
-        length = 0
-        while (line := await conn.reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.decode("latin-1").partition(":")
-            if name.lower() == "content-length":
-                length = int(value)
-        text = (await conn.reader.readexactly(length)).decode()
-    finally:
-        await conn.close()
-
-    def value(pattern: str) -> float:
-        found = re.search(pattern + r" (\S+)$", text, re.MULTILINE)
-        return float(found.group(1)) if found else 0.0
-
-    engine_count = value(r"^confidante_engine_seconds_count") or 1.0
-    turn_count = value(r'^confidante_turn_seconds_count\{channel="http"\}') or 1.0
+def target(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """At 50 %: what the server adds to the engine's own p99, against twice the echo's p99."""
+    at = {r["target"]: r["p99_ms"] for r in rows if r["fraction"] == FRACTIONS[0]}
+    if len(at) < 3:
+        return {"measured": False}
+    added = at["server"] - at["engine"]
     return {
-        "engine_mean_ms": value(r"^confidante_engine_seconds_sum") / engine_count * 1000,
-        "turn_mean_ms": value(r"^confidante_turn_seconds_sum\{channel=\"http\"\}")
-        / turn_count
-        * 1000,
+        "server_adds_ms": round(added, 1),
+        "allowed_ms": round(2 * at["echo"], 1),
+        "meets_target": added <= 2 * at["echo"],
     }
 
 
-def engine_alone(sessions: int, turns: int) -> dict[str, float]:
-    """Session.respond timed in this process (no server), on the same script."""
-    from confidante import Listener, ManualClock, Settings
-    from confidante.vault.sessionbox import new_session_token, seal_state
-
-    listener = Listener.default(Settings(locale="en_US", minutes=600))
-    times: list[float] = []
-    sealed = 0
-    for n in range(sessions):
-        session = listener.session(clock=ManualClock(), rng=random.Random(n), minutes=600)
-        session.open()
-        for turn in range(turns):
-            begun = time.perf_counter()
-            session.respond(message(n, turn))
-            times.append(time.perf_counter() - begun)
-        sealed = max(sealed, len(seal_state(session.state.to_dict(), new_session_token().token)))
-    return {
-        "p50_ms": percentile(times, 50),
-        "p99_ms": percentile(times, 99),
-        "mean_ms": statistics.fmean(times) * 1000,
-        "sealed_state_bytes": sealed,
-    }
-
-
-def engine_rounds(sessions: int, turns: int) -> list[float]:
-    """The engine alone answering N sessions in turn, T rounds: each round's seconds.
-
-    With every session waiting, one engine answers a session's message only after one message
-    of every other session: a round is how long a turn waits for the engine's own work.
-    """
-    from confidante import Listener, ManualClock, Settings
-
-    listener = Listener.default(Settings(locale="en_US", minutes=600))
-    live = [
-        listener.session(clock=ManualClock(), rng=random.Random(n), minutes=600)
-        for n in range(sessions)
-    ]
-    for session in live:
-        session.open()
-    rounds = []
-    for turn in range(turns):
-        begun = time.perf_counter()
-        for n, session in enumerate(live):
-            session.respond(message(n, turn))
-        rounds.append(time.perf_counter() - begun)
-    return rounds
-
-
-async def drive(sessions: int, turns: int, app: Server, echo: Server) -> dict[str, Any]:
-    """Both load runs; returns the raw figures."""
-    ready, done, measured = Barrier(sessions), Barrier(sessions + 1), asyncio.Event()
-    rss_before = app.rss_kib()
-    tasks = [
-        asyncio.create_task(person(n, turns, app.port, ready, done, measured))
-        for n in range(sessions)
-    ]
-    await ready.go.wait()
-    began = time.perf_counter()
-    await done.wait()
-    app_seconds = time.perf_counter() - began
-    rss_open = app.rss_kib()
-    measured.set()
-    results = await asyncio.gather(*tasks)
-    inside = await server_metrics(app.port)
-    echo_ready = Barrier(sessions)
-    echo_tasks = [
-        # As long as the server's run took: a shared machine has slow stretches, and the floor
-        # must meet them as often as the server did, not slip between them in a second.
-        asyncio.create_task(echo_person(n, turns, echo.port, echo_ready, app_seconds))
-        for n in range(sessions)
-    ]
-    await echo_ready.go.wait()
-    began = time.perf_counter()
-    echo_runs = await asyncio.gather(*echo_tasks)
-    echo_seconds = time.perf_counter() - began
-    return {
-        "results": results,
-        "echo": [x for run in echo_runs for x in run],
-        "rss_before_kib": rss_before,
-        "rss_open_kib": rss_open,
-        "app_seconds": app_seconds,
-        "inside": inside,
-        "echo_seconds": echo_seconds,
-    }
-
-
-async def warm(app: Server, echo: Server) -> None:
-    """A few requests to each server, so imports and first-time work are not measured."""
-    conn = await Connection.open(app.port)
-    _, created = await conn.request("POST", "/api/sessions", {})
-    await conn.request("POST", "/api/session/start", {"relief": None}, created["token"])
-    for turn in range(5):
-        await conn.request("POST", "/api/session/messages", {"text": message(999, turn)},
-                           created["token"])
-    await conn.request("POST", "/api/session/close", {"relief": None}, created["token"])
-    await conn.close()
-    conn = await Connection.open(echo.port)
-    for turn in range(5):
-        await conn.request("POST", "/echo", {"text": message(999, turn)})
-    await conn.close()
-
-
-def main() -> int:
-    """Run the benchmark; print a report; exit 1 on a leak, a lost message or a timeout."""
+def parse() -> argparse.Namespace:
+    """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, default=200)
-    parser.add_argument("--turns", type=int, default=30)
-    parser.add_argument("--timeout", type=float, default=600, help="Seconds before giving up.")
+    parser.add_argument("--turns", type=int, default=30, help="Messages per session.")
+    parser.add_argument(
+        "--think", default="10,30", help="LOW,HIGH seconds between a person's messages."
+    )
+    parser.add_argument(
+        "--compress", type=float, default=20.0, help="Divide think times by this (1: as people)."
+    )
+    parser.add_argument("--step-seconds", type=float, default=8.0, help="Each search step.")
+    parser.add_argument(
+        "--compare-seconds", type=float, default=12.0, help="Each step at 50 and 80 %%."
+    )
+    parser.add_argument(
+        "--start-rate",
+        type=float,
+        default=0.0,
+        help="Turns/s of the first step (0: from the engine).",
+    )
+    parser.add_argument("--factor", type=float, default=1.5)
+    parser.add_argument("--budget", type=float, default=60.0, help="Seconds for the rate search.")
+    parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path, help="Also write the figures as JSON here.")
     parser.add_argument(
-        "--redis-url",
-        default="",
-        help="Keep sessions sealed in this Redis (127.0.0.1 only) instead of process memory.",
+        "--redis-url", default="", help="Keep sessions sealed in this Redis (127.0.0.1 only)."
     )
-    parser.add_argument("--serve", choices=["confidante", "echo"], help=argparse.SUPPRESS)
+    parser.add_argument("--serve", choices=["server", "echo"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve, args.port, args.redis_url)
-        return 0
-    if not (1 <= args.sessions <= MAX_SESSIONS and 1 <= args.turns <= MAX_TURNS):
-        parser.error(f"sessions must be 1..{MAX_SESSIONS} and turns 1..{MAX_TURNS}")
+        return args
     if args.redis_url and not re.match(r"^redis://(127\.0\.0\.1|localhost)[:/]", args.redis_url):
         parser.error("the benchmark runs on this machine only: use a redis://127.0.0.1 URL")
-    engine = engine_alone(min(args.sessions, 20), args.turns)
-    rounds = engine_rounds(args.sessions, args.turns)
-    app = Server("confidante", args.redis_url)
-    echo = Server("echo")
-    try:
-        app.wait_ready()
-        echo.wait_ready()
-        asyncio.run(asyncio.wait_for(warm(app, echo), 60))
-        raw = asyncio.run(asyncio.wait_for(drive(args.sessions, args.turns, app, echo),
-                                           args.timeout))
-    except TimeoutError:
-        print(f"Gave up after {args.timeout:.0f} s.", file=sys.stderr)
-        return 1
-    finally:
-        app.stop()
-        echo.stop()
-    results: list[SessionResult] = raw["results"]
-    latencies = [x for r in results for x in r.latencies]
-    sent = args.sessions * args.turns
-    answered = sum(r.answered for r in results)
-    leaks = sum(len(r.leaks) for r in results)
-    p99_app = percentile(latencies, 99)
-    p99_echo = percentile(raw["echo"], 99)
-    inside = raw["inside"]
-    engine_under_load = inside["engine_mean_ms"] * args.sessions
-    target = 1.5 * p99_echo + engine_under_load
-    # The same with the engine's own p99 wait (its slowest rounds alone, with no server), for a
-    # machine whose speed wanders: a mean hides the slow stretches that set a p99.
-    rounds_p99 = percentile(rounds, 99)
-    target_rounds = 1.5 * p99_echo + rounds_p99
-    median_rate, slowest_rate = window_rates([x for r in results for x in r.answered_at])
-    figures = {
-        "store": "redis (sealed)" if args.redis_url else "memory",
-        "sessions": args.sessions,
-        "turns": args.turns,
-        "cpus": os.cpu_count(),
-        "messages_sent": sent,
-        "messages_answered": answered,
-        "lost": sent - answered,
-        "leaks": leaks,
-        "own_canary_echoed_in_replies": sum(r.echoed_own for r in results),
-        "errors": sorted({s for r in results for s in r.errors}),
-        "server_p50_ms": percentile(latencies, 50),
-        "server_p99_ms": p99_app,
-        "server_turns_per_s": sent / raw["app_seconds"],
-        "echo_p50_ms": percentile(raw["echo"], 50),
-        "echo_p99_ms": p99_echo,
-        "echo_requests": len(raw["echo"]),
-        "echo_requests_per_s": len(raw["echo"]) / raw["echo_seconds"],
-        "engine_alone_p50_ms": engine["p50_ms"],
-        "engine_alone_p99_ms": engine["p99_ms"],
-        "engine_alone_mean_ms": engine["mean_ms"],
-        "engine_in_server_mean_ms": inside["engine_mean_ms"],
-        "server_turn_mean_ms": inside["turn_mean_ms"],
-        "server_turn_service_ms": 1000 / (sent / raw["app_seconds"]),
-        "echo_service_ms": 1000 * raw["echo_seconds"] / len(raw["echo"]),
-        "engine_under_load_ms": engine_under_load,
-        "target_p99_ms": target,
-        "meets_target": p99_app <= target,
-        "engine_alone_rounds_p50_ms": percentile(rounds, 50),
-        "engine_alone_rounds_p99_ms": rounds_p99,
-        "target_by_rounds_p99_ms": target_rounds,
-        "meets_target_by_rounds": p99_app <= target_rounds,
-        "replies_per_100ms_median": median_rate,
-        "replies_per_100ms_slowest": slowest_rate,
-        "sealed_state_bytes_at_end": engine["sealed_state_bytes"],
-        "rss_before_kib": raw["rss_before_kib"],
-        "rss_all_open_kib": raw["rss_open_kib"],
-        "memory_per_session_kib": (raw["rss_open_kib"] - raw["rss_before_kib"]) / args.sessions,
+    low, _, high = args.think.partition(",")
+    args.people_think = (float(low), float(high or low))
+    if not (0 < args.people_think[0] <= args.people_think[1] and args.compress >= 1):
+        parser.error("--think needs 0 < LOW <= HIGH, and --compress at least 1")
+    args.think = Think(*(t / args.compress for t in args.people_think))
+    return args
+
+
+def environment(args: argparse.Namespace, home: Path) -> dict[str, str]:
+    """The servers' and the engine's settings: a fresh home, long sessions, English."""
+    env = {
+        **os.environ,
+        "CONFIDANTE_HOME": str(home),
+        "CONFIDANTE_LOCALE": "en_US",
+        "CONFIDANTE_MINUTES": "600",
     }
-    width = max(len(k) for k in figures)
-    for key, value in figures.items():
-        shown = f"{value:.2f}" if isinstance(value, float) else str(value)
-        print(f"{key:<{width}}  {shown}")
+    if args.redis_url:
+        key = home / "address.key"
+        key.write_bytes(os.urandom(32))
+        key.chmod(0o600)
+        env |= {"CONFIDANTE_REDIS_URL": args.redis_url, "CONFIDANTE_ADDRESS_KEY_FILE": str(key)}
+    return env
+
+
+def report(
+    args: argparse.Namespace,
+    bench: Bench,
+    best: float,
+    steps: list[dict[str, Any]],
+    rows: list[dict[str, Any]],
+    began: float,
+    load_before: float,
+) -> dict[str, Any]:
+    """The run's figures, printed."""
+    tallies = bench.tallies
+    low, high = args.people_think
+    figures = {
+        "think": f"people's {low:g}-{high:g} s compressed {args.compress:g}x to "
+        f"{args.think.low:.2f}-{args.think.high:.2f} s (fewer sessions open at once)",
+        "turns_per_session": args.turns,
+        "store": "redis (sealed)" if args.redis_url else "memory",
+        "cpus": os.cpu_count(),
+        "engine_pace_per_s": round(bench.pace, 1),
+        "sustained_per_s": round(best, 1),
+        "p99_at_sustained_ms": next(
+            (s["p99_ms"] for s in steps if s["offered_per_s"] == round(best, 1) and s["passed"]),
+            None,
+        ),
+        "first_failed": next(
+            (
+                f"{s['offered_per_s']}/s (p99 {s['p99_ms']} ms)"
+                for s in sorted(steps, key=lambda s: s["offered_per_s"])
+                if not s["passed"] and s["offered_per_s"] > best
+            ),
+            None,
+        ),
+        "at": {
+            f"{r['fraction']:.0%} {r['target']}": f"{r['offered_per_s']}/s: p50 {r['p50_ms']} ms, "
+            f"p99 {r['p99_ms']} ms ({r['sessions']} sessions)"
+            for r in rows
+        },
+        "target_at_50": target(rows),
+        "messages_sent": sum(t.sent for t in tallies),
+        "messages_lost": sum(t.lost_messages for t in tallies),
+        "leaks": sum(t.leaks for t in tallies),
+        "own_canary_in_replies": sum(t.echoed_own for t in tallies),
+        "server_errors_5xx": sum(sum(t.server_errors.values()) for t in tallies),
+        "other_errors": sum(sum(t.other_errors.values()) for t in tallies),
+        "broken_connections": sum(t.broken for t in tallies),
+        "load_average": f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after",
+        "wall_seconds": round(time.monotonic() - began, 1),
+    }
+    print(json.dumps(figures, indent=2))
+    return figures
+
+
+def main() -> int:
+    """Run the benchmark; print the figures; exit 1 on a loss, a leak, a 5xx or no rate."""
+    args = parse()
+    if args.serve:
+        serve_replica(args.port, echo_app() if args.serve == "echo" else None)
+        return 0
+    fast_loop()
+    began, load_before = time.monotonic(), os.getloadavg()[0]
+    print(
+        f"think times: {args.people_think[0]:g}-{args.people_think[1]:g} s, compressed "
+        f"{args.compress:g}x to {args.think.low:.2f}-{args.think.high:.2f} s",
+        flush=True,
+    )
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
+        bench = Bench(args, environment(args, Path(tmp)))
+        try:
+            bench.ready()
+            pace = bench.pace = bench.engine_pace()
+            start = args.start_rate or max(1.0, pace / 4)
+            print(f"engine alone: {pace:.0f} turns/s one after another; search from {start:.1f}/s")
+            best, steps = search(
+                lambda rate: bench.measure("server", rate, args.step_seconds),
+                start,
+                args.factor,
+                args.budget,
+            )
+            rows = compare(bench, best) if best else []
+        finally:
+            bench.stop()
+    figures = report(args, bench, best, steps, rows, began, load_before)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        detail = {"figures": figures, "leaks": [asdict(r) for r in results if r.leaks]}
+        detail = {"figures": figures, "search": steps, "compare": rows}
         args.json.write_text(json.dumps(detail, indent=2))
-    return 0 if leaks == 0 and answered == sent and not figures["errors"] else 1
+    clean = not (figures["messages_lost"] or figures["leaks"] or figures["server_errors_5xx"])
+    return 0 if clean and best else 1
 
 
 if __name__ == "__main__":

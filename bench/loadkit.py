@@ -1,13 +1,17 @@
-"""Parts of ``bench_load.py`` that do not depend on Confidante: a minimal keep-alive HTTP
-client, a start barrier, free ports and the figures taken from latencies."""
+"""What ``bench_load.py`` and ``bench_scale.py`` share beneath the load itself: a minimal
+keep-alive HTTP client, free ports, child processes, one replica as ``confidante serve`` runs it,
+and percentiles. The open-loop driver is ``openloop.py``."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
+import os
+import signal
 import socket
-import statistics
+import subprocess
+import time
 from typing import Any
 
 HOST = "127.0.0.1"
@@ -71,22 +75,6 @@ class Connection:
             await self.writer.wait_closed()
 
 
-class Barrier:
-    """Lets everyone go at once when the last one arrives (so start-up is not measured)."""
-
-    def __init__(self, parties: int) -> None:
-        self.parties = parties
-        self.arrived = 0
-        self.go = asyncio.Event()
-
-    async def wait(self) -> None:
-        """Arrive and wait for the others."""
-        self.arrived += 1
-        if self.arrived >= self.parties:
-            self.go.set()
-        await self.go.wait()
-
-
 def percentile(values: list[float], q: float) -> float:
     """The q-th percentile (0-100) by nearest rank, in milliseconds."""
     ordered = sorted(values)
@@ -94,15 +82,62 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[rank] * 1000
 
 
-def window_rates(stamps: list[float], width: float = 0.1) -> tuple[float, float]:
-    """Replies per ``width`` seconds: the median window and the slowest (the last, partial
-    window left out). A slow window with the median steady means the machine was disturbed."""
-    if not stamps:
-        return 0.0, 0.0
-    start = min(stamps)
-    counts: dict[int, int] = {}
-    for at in stamps:
-        slot = int((at - start) / width)
-        counts[slot] = counts.get(slot, 0) + 1
-    full = [counts.get(i, 0) for i in range(max(counts))] or [len(stamps)]
-    return statistics.median(full), float(min(full))
+# -- processes ---------------------------------------------------------------------------------
+
+
+class Proc:
+    """A child process, stopped by its own pid."""
+
+    def __init__(self, argv: list[str], env: dict[str, str] | None = None) -> None:
+        quiet = None if os.environ.get("BENCH_SERVER_LOG") else subprocess.DEVNULL
+        self.proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=quiet)
+
+    def stop(self) -> None:
+        """Terminate it (kill it after 10 s)."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would."""
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+
+def wait_port(port: int, proc: Proc, timeout: float = 120) -> None:
+    """Block until 127.0.0.1:port accepts connections."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.proc.poll() is not None:
+            raise SystemExit(f"a process exited with {proc.proc.returncode} before it listened")
+        with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=0.5):
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"nothing listened on port {port} in time")
+
+
+def serve_replica(port: int, app: Any = None) -> None:
+    """Run ``app`` (default: Confidante from the environment, rate limits off) on 127.0.0.1:port
+    with ``confidante serve``'s uvicorn options."""
+    import uvicorn
+
+    from confidante import Settings
+    from confidante.cli.serve import uvicorn_options
+    from confidante.server import Limits, create_app
+
+    if app is None:
+        app = create_app(Settings.from_env(), limits=Limits.unbounded())
+    options = uvicorn_options() | {"log_config": None, "log_level": "warning"}
+    uvicorn.run(app, host=HOST, port=port, **options)
+
+
+def fast_loop() -> None:
+    """uvloop for the load generator where it is installed: the client should cost little."""
+    with contextlib.suppress(ImportError):
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
