@@ -212,7 +212,9 @@ def quick_exit_leaves(watch: Watch, server: LiveServer) -> None:
 def test_quick_exit_button(watch: Watch, server: LiveServer) -> None:
     begin_and_start(watch, relief_steps=None)
     send(watch, f"My partner {CANARIES[2]} checks my phone every night.")
-    assert watch.open_sessions(server) == 1
+    # The gauge is coarse (rounded up to tens), but this server's own sessions are the only ones:
+    # one open reads as 10, none as 0.
+    assert watch.open_sessions(server) == 10
     watch.page.locator("#quick-exit").click()
     quick_exit_leaves(watch, server)
     watch.shot("07-after-quick-exit.png")

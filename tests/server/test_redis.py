@@ -96,4 +96,5 @@ def test_the_settings_alone_choose_redis(make_rig: MakeRig, redis_url: str) -> N
             "ok": True,
             "store": "redis",
             "text": "Confidante is up.",
+            "voice": "builtin",
         }
