@@ -8,18 +8,12 @@ actions, so the logic of a turn lives in one place.
 
 from __future__ import annotations
 
-import dataclasses
-import random
-from collections.abc import Sequence
-
 from confidante.conversation import Reply
 from confidante.errors import InputError
-from confidante.listener import Listener
 from confidante.server.desk import Live, input_problem
 from confidante.server.problems import Problem
 from confidante.server.schemas import Draft, ReplyOut, Status, Summary, TimeOut
 from confidante.server.services import Stopwatch
-from confidante.session.clock import ManualClock
 
 
 def respond(text: str, live: Live) -> tuple[Reply, TimeOut, float]:
@@ -93,32 +87,3 @@ def finish(relief: int | None, live: Live) -> Reply:
     """Record the 0-10 check after the hour and say goodbye (the session then closes)."""
     live.session.set_relief_after(relief)
     return live.session.close()
-
-
-def replay(
-    said: Sequence[str], first_turn: bool, minutes: int, locale: str, seed: int,
-    listener: Listener,
-) -> Reply:
-    """Answer the last of ``said`` after replaying the earlier ones through a seeded session.
-
-    For the stateless OpenAI-compatible API: the same conversation makes the same choices.
-    """
-    session = listener.session(
-        clock=ManualClock(),  # a stateless request knows no time: no cues, no hour
-        rng=random.Random(seed),
-        minutes=minutes,
-        locale=locale,
-    )
-    disclosed = session.disclosure()
-    for earlier in said[:-1]:
-        try:
-            session.respond(earlier)
-        except InputError:
-            continue  # it was refused when it was new, too; the client kept it anyway
-    try:
-        reply = session.respond(said[-1])
-    except InputError as err:
-        raise input_problem(err) from None
-    if first_turn:
-        return dataclasses.replace(reply, text=f"{disclosed.text}\n\n{reply.text}")
-    return reply
