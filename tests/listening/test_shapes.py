@@ -4,6 +4,7 @@ encouragers only mid-story and short replies to short messages (issue 11, items 
 from __future__ import annotations
 
 import random
+import re
 
 from confidante import Listener
 from confidante.conversation import (
@@ -50,6 +51,33 @@ def test_both_sides_of_one_clause_are_said_back() -> None:
     )
     assert "reflect.two_sided" in _plans(u, _state([]))
     assert _shapes().sides("your boss shouts at you, but not today") is None
+
+
+def test_two_parts_of_the_person_are_both_said_back() -> None:
+    clause = "part of you wants to put him in a home, part of you feels like that's betraying him"
+    assert _shapes().sides(clause) == (
+        "part of you wants to put him in a home",
+        "part of you feels like that's betraying him",
+    )
+    assert _shapes().sides(
+        "on one hand you love him, on the other hand you can't go on like this"
+    ) == (
+        "you love him",
+        "you can't go on like this",
+    )
+    assert "reflect.two_sided" in _plans(Understanding(clause=clause, words=17), _state([]))
+
+
+def test_whether_wanting_a_life_back_is_selfish_gets_an_honest_answer() -> None:
+    listener = Listener.default()
+    session = listener.session(rng=random.Random(3))
+    session.open()
+    session.respond("My dad has dementia and I'm his only carer now.")
+    reply = session.respond("Do you think it's selfish to want my own life back?")
+    assert reply.reasons[0] == "asked.okay"
+    # a view is given ("I don't think it's wrong"), not a refusal to judge, and handed back
+    assert re.search(r"\b(?:don't think|don't see anything wrong|doesn't make)\b", reply.text)
+    assert reply.text.rstrip().endswith("?")
 
 
 def test_a_link_to_an_earlier_turn_needs_the_same_person_or_part_of_life() -> None:

@@ -325,3 +325,46 @@ def test_words_quoted_from_someone_else_are_not_the_persons_feeling(
 ) -> None:
     u = understander.understand('He texted me. Just "happy birthday mate". That was it.', _state())
     assert "happy" not in u.feelings
+
+
+def test_two_parts_of_me_stay_in_one_clause(understander: Understander) -> None:
+    u = understander.understand(
+        "Part of me wants to put him in a home, part of me feels like that's betraying him.",
+        _state(),
+    )
+    assert (
+        u.clause
+        == "part of you wants to put him in a home, part of you feels like that's betraying him"
+    )
+
+
+def test_what_follows_but_without_a_subject_of_its_own_is_kept(understander: Understander) -> None:
+    u = understander.understand(
+        "My brother lives in Spain and sends money but never visits.", _state()
+    )
+    assert u.clause == "your brother lives in Spain and sends money but never visits"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Do you think it's selfish to want my own life back?", "okay"),
+        ("Is it wrong that I feel relieved when he sleeps?", "okay"),
+        ("Am I selfish for wanting a break?", "okay"),
+        ("Is it normal to feel nothing at the funeral?", "okay"),
+        # only ordinary needs and feelings are waved through, never any want
+        ("Is it wrong to want a drink?", None),
+        ("Is it wrong to want to cheat on him?", None),
+        ("Am I a bad daughter?", "judge"),
+    ],
+)
+def test_whether_a_need_or_feeling_is_allowed_is_its_own_question(
+    understander: Understander, text: str, kind: str | None
+) -> None:
+    assert understander.understand(text, _state()).asks == kind
+
+
+def test_feeling_lighter_is_relief(understander: Understander) -> None:
+    assert understander.understand("Thanks. I feel a bit lighter.", _state()).feelings[:1] == (
+        "relieved",
+    )

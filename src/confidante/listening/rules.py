@@ -321,7 +321,12 @@ class Rules:
         elif not feeling and not u.self_contempt and self.carries.search(u.clause):
             # something that matters said plainly: said back with its weight, or, when nothing
             # in it is hard, with how much it matters
-            hard = self._hard.search(u.clause) or self._negated.search(u.clause)
+            # "he called me by mum's name. she died four years ago": the loss is in the message
+            hard = bool(
+                self._hard.search(u.clause)
+                or self._negated.search(u.clause)
+                or self.s.tender.intersection(u.topics)
+            )
             slots = {"clause": u.clause, "angle": "weight" if hard else "matters"}
             plans.append(Plan(Move.REFLECT_CONTENT, slots, ("reflect.weight", COMPLEX)))
         if self.asking.longs(u) and not u.self_contempt:

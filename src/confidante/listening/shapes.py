@@ -27,6 +27,14 @@ TWO_SIDES = re.compile(
     r"^(?P<side>.+?),?\s+(?:but|though|although|even though|and yet|yet)\s+(?P<other>.+)$",
     re.IGNORECASE,
 )
+# "Part of you wants X, (and) part of you feels Y" (already said back in the second person).
+TWO_PARTS = re.compile(
+    r"^(?P<side>(?:one )?part of you\b.+?),?\s+(?:and |but |while |yet )?(?:the other |another )?"
+    r"(?P<other>(?:part|the rest) of you\b.+)$|"
+    r"^on (?:the )?one hand,?\s+(?P<side2>.+?),?\s+(?:and |but )?"
+    r"on the other(?: hand)?,?\s+(?P<other2>.+)$",
+    re.IGNORECASE,
+)
 # Each side needs someone doing something, or it is half a thought ("but not really").
 _SUBJECT = re.compile(
     r"\b(?:you|you're|you've|you'd|your|she|she's|he|he's|they|they're|it|it's|there's|that's|"
@@ -57,10 +65,16 @@ class Shapes:
 
     def sides(self, clause: str | None) -> tuple[str, str] | None:
         """The two sides of a clause that holds both, each with its own subject."""
-        m = TWO_SIDES.match(clause or "")
-        if not m:
-            return None
-        side, other = m.group("side").strip(" ,"), m.group("other").strip(" ,")
+        parts = TWO_PARTS.match(clause or "")
+        if parts:
+            side = parts.group("side") or parts.group("side2")
+            other = parts.group("other") or parts.group("other2")
+        else:
+            m = TWO_SIDES.match(clause or "")
+            if not m:
+                return None
+            side, other = m.group("side"), m.group("other")
+        side, other = side.strip(" ,"), other.strip(" ,")
         for part in (side, other):
             if len(part.split()) < SIDE_WORDS or not _SUBJECT.search(part):
                 return None

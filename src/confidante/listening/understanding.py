@@ -80,6 +80,21 @@ _DONE = re.compile(r"\b\w{3,}ed\b")
 _NOBODY = re.compile(r"^\W*(?:nobody|no one)\b", re.IGNORECASE)
 # One clause with two sides ("I know they're busy, but it hurts"): said back whole.
 _CONTRAST = re.compile(r",?\s+(?:but|though|although|even though)\s+", re.IGNORECASE)
+# "Part of me wants X, part of me feels Y": both halves are the point, so the sentence stays whole.
+_TWO_PARTS = re.compile(
+    r"\b(?:one )?part of me\b.+\b(?:part|the rest) of me\b|"
+    r"\bon (?:the )?one hand\b.+\bon the other\b",
+    re.IGNORECASE,
+)
+# How a predicate without its own subject starts: "never visits", "doesn't call", "stopped asking".
+_PREDICATE = re.compile(
+    r"(?:never|always|still|hardly|rarely|barely|seldom|only|also|then|"
+    r"doesn't|don't|didn't|won't|can't|couldn't|wouldn't|isn't|wasn't|hasn't|haven't)\b|"
+    r"[a-z]+(?:s|ed)\b(?!\s*$)",
+    re.IGNORECASE,
+)
+#: Words a two-part sentence may have and still be said back whole.
+MAX_TWO_PARTS_WORDS = 26
 
 FeelingModel = Callable[[str], tuple[str, ...]]
 
@@ -310,6 +325,8 @@ class Understander:
         whole = len(body.split()) <= MAX_CLAUSE_WORDS
         if whole and self._lex.no_goodbye.search(body) and self._lex.loss(reflect(body)):
             return [body]
+        if len(body.split()) <= MAX_TWO_PARTS_WORDS and _TWO_PARTS.search(body):
+            return [body]
         parts = [p for p in _SPLIT_JOINS.split(body) if p.strip()]
         if len(parts) == 1 and whole:
             return [body]
@@ -318,6 +335,10 @@ class Understander:
         if whole and len(parts) == 2 and _CONTRAST.search(body) and _two_subjects(body):
             # "I know they're busy, but it hurts": both sides are the person's, kept together
             pieces.append(body)
+        elif whole and len(parts) == 2 and _CONTRAST.search(body) and _shares_subject(parts[1]):
+            # "he sends money but never visits": the half after "but" is the point, and it
+            # has no subject of its own, so the sentence is said back whole
+            pieces = [body]
         return pieces
 
     def _tidy(self, clause: str) -> str:
@@ -336,6 +357,14 @@ class Understander:
             rest,
         )
         return f"{first} {rest}".strip()
+
+
+def _shares_subject(side: str) -> bool:
+    """True for a predicate that borrows the subject before it ("never visits", "doesn't call")."""
+    words = side.split()
+    if not 1 <= len(words) <= 8 or _SUBJECT.search(side) or _FIRST_PERSON.search(side):
+        return False
+    return bool(_PREDICATE.match(side))  # "never visits", not "not today"
 
 
 def _two_subjects(part: str) -> bool:
