@@ -19,7 +19,9 @@ What it does, in one run:
 3. With 2 replicas at 60 % of one replica's sustained rate, SIGKILLs one replica a third of the
    way in and counts sessions lost (a turn answered 404), messages lost (no 200 even after one
    resend), 5xx answers and broken connections. A message whose answer was lost with the
-   replica is sent once more, as a person would; ``resent`` counts them.
+   replica is sent once more, as a person would; ``resent`` counts them. Every message carries an
+   Idempotency-Key of its own (the same on its resend), so HAProxy may retry a turn that was in
+   flight on the killed replica on the other one, and neither it nor a resend is taken twice.
 
 Reports each step, the sustained rate of 1 and 2 replicas and their ratio (target 1.5 on this
 2-core machine), and the kill run's losses. The load generator, HAProxy and Redis share the

@@ -39,15 +39,22 @@ class Connection:
         return cls(reader, writer)
 
     async def request(
-        self, method: str, path: str, body: Any = None, token: str | None = None
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> tuple[int, Any]:
-        """Send a JSON request and read the JSON response: (status, body)."""
+        """Send a JSON request (with any extra ``headers``) and read the JSON response:
+        (status, body)."""
         payload = b"" if body is None else json.dumps(body).encode()
         head = [f"{method} {path} HTTP/1.1", f"Host: {HOST}", f"Content-Length: {len(payload)}"]
         if body is not None:
             head.append("Content-Type: application/json")
         if token:
             head.append(f"Authorization: Bearer {token}")
+        head.extend(f"{name}: {value}" for name, value in (headers or {}).items())
         self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + payload)
         await self.writer.drain()
         status_line = await self.reader.readline()

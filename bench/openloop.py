@@ -17,6 +17,7 @@ import asyncio
 import json
 import math
 import random
+import secrets
 import time
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
@@ -98,15 +99,21 @@ class Person:
         self.conn: Connection | None = None
         self.token = ""
         self.used = 0.0
+        # Each message has an Idempotency-Key of its own, and keeps it (and its words) when it
+        # is sent again: a resend is then answered once, never taken twice.
+        self.keys = secrets.token_hex(6)  # not from ``rng``: the lines said stay as they were
+        self.said: tuple[int, str] | None = None  # the last message: (n, its text)
 
-    async def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    async def call(
+        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
         """One request; a broken connection counts and answers as status 0."""
         try:
             if self.conn is not None and time.perf_counter() - self.used > KEEP_ALIVE_S:
                 await self.close()
             if self.conn is None:
                 self.conn = await Connection.open(self.port)
-            answer = await self.conn.request(method, path, body, self.token or None)
+            answer = await self.conn.request(method, path, body, self.token or None, headers)
             self.used = time.perf_counter()
             return answer
         except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
@@ -137,8 +144,13 @@ class Person:
         return self.lines[(n + self.rng.randrange(len(self.lines))) % len(self.lines)]
 
     async def send(self, n: int) -> int:
-        """Message ``n``."""
-        status, body = await self.call("POST", "/api/session/messages", {"text": self.line(n)})
+        """Message ``n``, with its Idempotency-Key (the same words and key when sent again)."""
+        if self.said is None or self.said[0] != n:
+            self.said = (n, self.line(n))
+        key = {"Idempotency-Key": f"{self.keys}-{n}"}
+        status, body = await self.call(
+            "POST", "/api/session/messages", {"text": self.said[1]}, key
+        )
         if status == 200:
             self.heard(body["reply"]["text"])
         return status

@@ -8,22 +8,45 @@ actions, so the logic of a turn lives in one place.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from confidante.conversation import Reply
 from confidante.errors import InputError
 from confidante.server.desk import Live, input_problem
 from confidante.server.problems import Problem
-from confidante.server.schemas import Draft, ReplyOut, Status, Summary, TimeOut
+from confidante.server.schemas import Draft, ReplyOut, Status, Summary, TimeOut, TurnOut
 from confidante.server.services import Stopwatch
+from confidante.server.store import Parked
 
 
-def respond(text: str, live: Live) -> tuple[Reply, TimeOut, float]:
-    """The listener's reply to ``text``, where the hour stands, and the engine's seconds."""
+class Turn(NamedTuple):
+    """One answered message: the body to send, the reply behind it and the engine's seconds.
+    ``reply`` is None when the body is an earlier answer, sent again for a resent message."""
+
+    out: TurnOut
+    reply: Reply | None = None
+    engine_seconds: float = 0.0
+
+
+def respond(text: str, key: str | None, live: Live) -> Turn:
+    """The listener's reply to ``text`` and where the hour stands. The session keeps ``key``
+    (a client's Idempotency-Key, or None) and this answer as its last answered turn."""
     engine = Stopwatch()
     try:
         reply = live.session.respond(text)
     except InputError as err:
         raise input_problem(err) from None
-    return reply, TimeOut.of(live.session), engine.seconds()
+    seconds = engine.seconds()
+    out = TurnOut.model_construct(reply=ReplyOut.of(reply), time=TimeOut.of(live.session))
+    live.answered = (key, out.model_dump_json()) if key else None
+    return Turn(out, reply, seconds)
+
+
+def answered(key: str, parked: Parked) -> Turn | None:
+    """The session's last answered turn again if it carried ``key``, else None (a new one)."""
+    if parked.answered is None or parked.answered[0] != key:
+        return None
+    return Turn(TurnOut.model_validate_json(parked.answered[1]))
 
 
 def due_cue(live: Live) -> tuple[Reply | None, TimeOut]:

@@ -4,10 +4,17 @@ The flow is the terminal's: ``POST /api/sessions`` (the AI notice) -> ``/start``
 check, then the invitation) -> ``/messages``* -> ``/summary`` -> [``/remember``] -> ``/close``
 (the 0-10 check again, the goodbye). Every call after the first sends the token as
 ``Authorization: Bearer``; tokens never go in URLs, which end up in logs.
+
+A message may carry an ``Idempotency-Key`` header (a fresh one per message, 1-64 of
+``[A-Za-z0-9_-]``): the session keeps the key of its last answered turn with that turn's answer,
+sealed with the rest of it, and a message with the same key gets the same answer without being
+taken again. That makes a turn safe to send twice, by a client or by the load balancer.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Annotated, Any
 
@@ -34,11 +41,13 @@ from confidante.server.schemas import (
     TurnOut,
 )
 from confidante.server.services import BEARER, Services, Stopwatch, bearer_token, services_of
+from confidante.server.store import Parked
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody, "description": why}
     for code, why in (
-        (400, "A message or note it cannot take (empty, binary)."),
+        (400, "A message or note it cannot take (empty, binary), or a malformed "
+         "Idempotency-Key."),
         (401, "No session token, or a malformed one."),
         (404, "No open session for this token (ended, expired or never was)."),
         (409, "The session is busy with another message, or (remember) has no turn yet or has "
@@ -51,6 +60,27 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 router = APIRouter(prefix="/api", tags=["sessions"], responses=_ERRORS)
+
+#: What an Idempotency-Key may be: a client's own opaque name for one message.
+_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+#: ``openapi_extra`` of the messages route: its optional Idempotency-Key header.
+IDEMPOTENCY_KEY: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "description": "A fresh key of the client's choosing for each new message, and the "
+            "same key when that message is sent again (after a timeout or a lost connection). "
+            "A message with the key of the session's last answered one gets that answer again "
+            "(200, the same body) and is not taken twice; only the last one is kept, so an "
+            "older key is a new message. 1-64 characters of A-Z, a-z, 0-9, '-' and '_'; "
+            "anything else is a 400.",
+            "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+        }
+    ]
+}
 
 
 def _json(model: BaseModel, status: int = 200) -> Response:
@@ -66,16 +96,47 @@ def _locale(raw: str | None) -> str | None:
     return f"{lang.lower()}_{region.upper()}" if region else lang.lower()
 
 
-async def answer(s: Services, token: str | None, text: str, channel: str) -> TurnOut:
-    """One turn for any channel: size, rate, then the session's reply; counted in metrics."""
+def idempotency_key(request: Request) -> str | None:
+    """The request's Idempotency-Key, or None; 400 when it is not 1-64 of [A-Za-z0-9_-]."""
+    found = request.headers.getlist("idempotency-key")
+    if not found:
+        return None
+    if len(found) > 1 or not _KEY.fullmatch(found[0]):
+        raise Problem(400, "idempotency_key")
+    return found[0]
+
+
+async def _resent(s: Services, sid: str, key: str, parked: Parked) -> actions.Turn | None:
+    """The last turn's answer again if it carried ``key``; else the turn's rate limit."""
+    again = actions.answered(key, parked)
+    if again is None:
+        await s.limit(s.turns, sid)
+    return again
+
+
+async def answer(
+    s: Services, token: str | None, text: str, channel: str, key: str | None = None
+) -> TurnOut:
+    """One turn for any channel: size, rate, then the session's reply; counted in metrics.
+
+    A message sent with ``key``, the Idempotency-Key of the session's last answered turn, gets
+    that turn's answer again: no new turn, no rate-limit token, nothing counted.
+    """
     s.check_length(text)
-    await s.limit(s.turns, session_id(token))
+    sid = session_id(token)
+    resent: Callable[[Parked], Awaitable[actions.Turn | None]] | None = None
+    if key is None:
+        await s.limit(s.turns, sid)
+    else:  # looked up, and rate-limited when new, under the session's lock
+        resent = partial(_resent, s, sid, key)
     watch = Stopwatch()
-    (reply, time, engine_seconds), _ = await s.desk.act(token, partial(actions.respond, text))
+    turn, _ = await s.desk.act(token, partial(actions.respond, text, key), before=resent)
+    if turn.reply is None:
+        return turn.out
     s.metrics.turn(channel, watch.seconds())
-    s.metrics.engine_seconds.observe(engine_seconds)
-    s.metrics.replied(reply)
-    return TurnOut.model_construct(reply=ReplyOut.of(reply), time=time)
+    s.metrics.engine_seconds.observe(turn.engine_seconds)
+    s.metrics.replied(turn.reply)
+    return turn.out
 
 
 async def due_cue(s: Services, token: str | None) -> Cue:
@@ -137,10 +198,17 @@ async def start(request: Request, body: ReliefIn) -> Response:
     return _json(TurnOut(reply=ReplyOut.of(reply), time=time))
 
 
-@router.post("/session/messages", response_model=TurnOut, openapi_extra=BEARER)
+@router.post(
+    "/session/messages", response_model=TurnOut, openapi_extra=BEARER | IDEMPOTENCY_KEY
+)
 async def say(request: Request, body: Say) -> Response:
-    """Send one message and get the listener's reply (the WebSocket does the same)."""
-    turn = await answer(services_of(request), bearer_token(request), body.text, "http")
+    """Send one message and get the listener's reply (the WebSocket does the same).
+
+    With an Idempotency-Key the message is safe to send again: if its answer was lost on the
+    way, the same key gets the same answer, and the message is taken once.
+    """
+    key = idempotency_key(request)
+    turn = await answer(services_of(request), bearer_token(request), body.text, "http", key)
     return _json(turn)
 
 

@@ -29,6 +29,7 @@ import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 from anyio import CapacityLimiter, to_thread
@@ -58,6 +59,7 @@ class Live:
     session: Session
     regular: str | None = None  # the handle of a regular who opened their note
     note_kept: bool = False  # a session keeps at most one note in the vault
+    answered: tuple[str, str] | None = None  # the last turn's Idempotency-Key and its body
 
 
 class _Locks:
@@ -147,7 +149,9 @@ class Desk:
         )
 
     def _park(self, live: Live, seed: int, step: int, token: str) -> tuple[Any, int]:
-        parked = Parked(live.session.state, seed, step, live.regular, live.note_kept)
+        parked = Parked(
+            live.session.state, seed, step, live.regular, live.note_kept, live.answered
+        )
         session = live.session
         # Quiet for the idle time, or past the hard lifetime, whichever comes first.
         ttl = min(session.seconds_left() + self.idle_seconds, _life_left(session))
@@ -181,9 +185,20 @@ class Desk:
                 raise Problem(503, "unavailable")
         return issued.token, result
 
-    async def act(self, token: str | None, action: Callable[[Live], T]) -> tuple[T, bool]:
+    async def act(
+        self,
+        token: str | None,
+        action: Callable[[Live], T],
+        *,
+        before: Callable[[Parked], Awaitable[T | None]] | None = None,
+    ) -> tuple[T, bool]:
         """Run ``action`` on the token's session and keep the outcome; returns the action's
-        result and whether the session is still open (a closed one is deleted)."""
+        result and whether the session is still open (a closed one is deleted).
+
+        ``before``, if given, first sees the session as it was parked, under the session's
+        lock: what it returns is the answer instead (the action does not run and nothing is
+        written), or None to go on (a turn resent with its key; the turn's rate limit).
+        """
         sid = session_id(token)
         assert token is not None
         async with self._locks.hold(sid), self._slots:
@@ -191,15 +206,19 @@ class Desk:
             if record is None:
                 raise _no_session()
 
-            def work() -> tuple[T, Any, int]:
+            def unpark() -> Parked:
                 try:
-                    parked = self.store.from_record(record, token)
+                    return self.store.from_record(record, token)
                 except NoSession:
                     raise _no_session() from None
+
+            def work(opened: Parked | None) -> tuple[T, Any, int]:
+                parked = opened or unpark()
                 live = Live(
                     session=self._session(parked.state, parked.seed, parked.step),
                     regular=parked.regular,
                     note_kept=parked.note_kept,
+                    answered=parked.answered,
                 )
                 if _life_left(live.session) <= 0:
                     return _OVER, None, 0
@@ -212,7 +231,13 @@ class Desk:
                 new_record, ttl = self._park(live, parked.seed, parked.step + 1, token)
                 return result, new_record, ttl
 
-            result, new_record, ttl = await self._run(work)
+            opened = None
+            if before is not None:
+                opened = await self._run(unpark)
+                early = await before(opened)
+                if early is not None:
+                    return early, True
+            result, new_record, ttl = await self._run(partial(work, opened))
             if new_record is None:
                 await _io(self.store.delete(sid))
                 if result is _OVER:

@@ -63,6 +63,9 @@ class Parked:
     step: int  # requests served so far; with the seed it sets each request's random choices
     regular: str | None = None  # the handle of a regular who opened their note
     note_kept: bool = False  # the session has kept its one note in the vault
+    # The Idempotency-Key of the last answered turn and its response body (JSON), so a resent
+    # message gets the same reply; it lives and goes with the session, sealed like the rest.
+    answered: tuple[str, str] | None = None
 
 
 class SessionStore(Protocol):
@@ -222,6 +225,7 @@ class RedisStore:
             "step": parked.step,
             "regular": parked.regular,
             "kept": parked.note_kept,
+            "answered": list(parked.answered) if parked.answered else None,
         }
         return seal_state(envelope, token)
 
@@ -229,14 +233,16 @@ class RedisStore:
         """Open a sealed record; NoSession for another token or changed bytes."""
         try:
             envelope = open_state(cast(bytes, record), token)
+            answered = envelope.get("answered")  # absent in records sealed before it existed
             return Parked(
                 state=SessionState.from_dict(envelope["state"]),
                 seed=int(envelope["seed"]),
                 step=int(envelope["step"]),
                 regular=envelope.get("regular"),
                 note_kept=bool(envelope.get("kept", False)),
+                answered=(str(answered[0]), str(answered[1])) if answered else None,
             )
-        except (WrongKeyError, TamperedError, KeyError, TypeError, ValueError):
+        except (WrongKeyError, TamperedError, KeyError, IndexError, TypeError, ValueError):
             raise NoSession from None
 
     async def create(self, session_id: str, record: Any, ttl: int) -> bool:

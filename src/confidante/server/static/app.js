@@ -16,6 +16,7 @@
   let busy = false;
   let themes = [];
   let unsent = null; // the bubble of a message the server did not take, until it is sent again
+  let resend = null; // { text, key } of that message: sent again unchanged, it keeps its key
 
   // ---- small helpers -------------------------------------------------------------------
 
@@ -58,8 +59,16 @@
     note.hidden = !text;
   }
 
-  async function call(method, path, body) {
-    const headers = { "Content-Type": "application/json" };
+  // A fresh Idempotency-Key for each message sent over HTTP: if its answer is lost on the way,
+  // the same message sent again with the same key is answered once, never taken twice.
+  function newKey() {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  async function call(method, path, body, extra) {
+    const headers = { "Content-Type": "application/json", ...extra };
     if (token) headers.Authorization = "Bearer " + token;
     const response = await fetch(path, {
       method,
@@ -246,6 +255,8 @@
     status(words.sending);
     if (unsent) unsent.remove(); // sent again: the new bubble takes its place
     unsent = null;
+    const key = resend && resend.text === text ? resend.key : newKey();
+    resend = null;
     const mine = say("you", text);
     try {
       let turn = null;
@@ -258,7 +269,9 @@
         }
         if (frame.type === "reply") turn = frame;
       }
-      if (!turn) turn = await call("POST", "/api/session/messages", { text });
+      if (!turn) {
+        turn = await call("POST", "/api/session/messages", { text }, { "Idempotency-Key": key });
+      }
       // Only now is the text the server's to keep; until then it stays in the box.
       if (box.value.trim() === text) box.value = "";
       sendNote("");
@@ -278,6 +291,7 @@
       mark.textContent = words.notSent;
       mine.append(mark);
       unsent = mine;
+      resend = { text, key };
       failed(err);
       // The reason (such as how long to wait) sits beside the box, where the person looks.
       if (token) sendNote(err && err.message ? err.message : words.error);
@@ -372,6 +386,7 @@
   // Drop what was said from the page itself once it is over.
   function forgetPage() {
     $("log").replaceChildren();
+    unsent = resend = null;
     $("heard").textContent = "";
     sendNote("");
     $("note").value = "";
