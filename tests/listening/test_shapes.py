@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import re
+from typing import Any
 
 from confidante import Listener
 from confidante.conversation import (
@@ -200,3 +201,61 @@ def test_a_plain_clause_gets_its_weight_only_when_something_in_it_is_hard() -> N
         for s in range(40)
     }
     assert angles.get("weight") is hard and angles.get("matters") is kind
+
+
+def _session_replies(said: list[str], seed: int = 8) -> list[Any]:
+    session = Listener.default().session(rng=random.Random(seed))
+    session.open()
+    return [session.respond(text) for text in said]
+
+
+def test_saying_a_feeling_more_exactly_is_not_thanked_as_a_correction() -> None:
+    # the listener never said "sad", so there is nothing to put right: no "thank you"
+    first, clarified = _session_replies(
+        [
+            "Work is fine, I go in and come home.",
+            "It's not that I'm sad exactly, more that I feel invisible.",
+        ]
+    )
+    assert "sad" not in first.text.lower()
+    assert "invisible" in clarified.text and "thank" not in clarified.text.lower()
+
+
+def test_a_correction_of_what_the_listener_said_is_thanked() -> None:
+    replies = _session_replies(
+        ["I feel so sad since she left.", "Not sad exactly, more lonely."], seed=1
+    )
+    assert "sad" in replies[0].text.lower()
+    assert "lonely" in replies[1].text and "thank" in replies[1].text.lower()
+
+
+def test_should_i_gets_a_way_to_weigh_the_choice_not_a_topic_tip() -> None:
+    said = [
+        "I moved to Leeds for a job six months ago and I don't really know anyone.",
+        "Weekends are the worst. I just sit in my flat and scroll.",
+        "My colleagues are nice but they all have families and go home at five.",
+        "I tried a climbing club once but everyone already knew each other.",
+        "My mum keeps asking when I'm coming home.",
+        "Do you think I should just move back home?",
+    ]
+    reply = _session_replies(said)[-1]
+    assert reply.reasons[0] in ("advice.asked", "asked.choice")
+    assert re.search(r"\b(?:yours|for you|choice)\b", reply.text)
+    assert "work" not in reply.text.lower()
+
+
+def test_thanks_for_the_talk_is_received_not_reflected_as_news() -> None:
+    said = [
+        "My dad has dementia and I'm his only carer now.",
+        "Thanks, this helped more than I expected.",
+    ]
+    reply = _session_replies(said)[-1]
+    assert reply.reasons[0] == "validate.thanks"
+    assert "expected" not in reply.text
+
+
+def test_a_first_message_of_loneliness_is_said_back_not_met_with_i_am_here() -> None:
+    reply = _session_replies(
+        ["I moved to Leeds for a job six months ago and I don't really know anyone."]
+    )[0]
+    assert reply.move is Move.REFLECT_CONTENT and "know anyone" in reply.text

@@ -19,6 +19,10 @@ COMPLEX = "reflection.complex"
 SIMPLE = "reflection.simple"
 
 
+#: Replies looked back on to tell a correction of the listener from a clarification.
+RECENT_REPLIES = 4
+
+
 @dataclass(frozen=True)
 class Memory:
     """A read-only view of one session's listening so far."""
@@ -34,6 +38,7 @@ class Memory:
     understandings: tuple[Understanding, ...]  # of each earlier message, oldest first
     reasons: tuple[tuple[str, ...], ...]  # rule ids of each earlier reply, oldest first
     corrected: frozenset[str] = frozenset()  # readings the person put right: never said again
+    replies: tuple[str, ...] = ()  # the listener's last few replies, lower case (never stored)
 
     @classmethod
     def of(cls, state: SessionState) -> Memory:
@@ -60,7 +65,13 @@ class Memory:
             understandings=tuple(t.understanding for t in state.turns),
             reasons=tuple(t.reasons for t in state.turns),
             corrected=corrected,
+            replies=tuple(t.reply.text.lower() for t in turns[-RECENT_REPLIES:]),
         )
+
+    def said(self, word: str) -> bool:
+        """True when one of the listener's last few replies used ``word``."""
+        pattern = re.compile(rf"\b{re.escape(word.lower())}\b")
+        return any(pattern.search(r) for r in self.replies)
 
     @property
     def last(self) -> Move | None:

@@ -99,6 +99,10 @@ class Rules:
             return None
         feeling = self.feeling(u)
         slots = {"angle": "corrected", **({"feeling": feeling} if feeling else {})}
+        if feeling and not any(mem.said(w) for w in u.corrected):
+            # "not sad exactly, more invisible" when the listener never said "sad": the person
+            # is saying it more exactly, not putting the listener right, so nothing is thanked
+            slots["angle"] = "clarified"
         if feeling:
             return Plan(Move.REFLECT_FEELING, slots, ("correction.followed", COMPLEX))
         if u.clause:
@@ -107,7 +111,7 @@ class Rules:
 
     def rule_asked(self, u: Understanding, mem: Memory) -> Plan | None:
         """A question put to the listener: answered honestly, then handed back."""
-        if not u.asks or (u.asks == "you_would" and self.helpful_ok(mem)):
+        if not u.asks or (u.asks in ("you_would", "choice") and self.helpful_ok(mem)):
             return None
         slots = {"angle": f"asked_{u.asks}"}
         before = next(
@@ -124,7 +128,7 @@ class Rules:
 
     def rule_advice(self, u: Understanding, mem: Memory) -> Plan | None:
         """Asked what to do: a small idea after enough listening, else the question back."""
-        if not (u.asks_advice or u.asks == "you_would"):
+        if not (u.asks_advice or u.asks in ("you_would", "choice")):
             return None
         if self.helpful_ok(mem):
             return self.helpful(u, mem, ("advice.asked",))
@@ -377,6 +381,9 @@ class Rules:
 
     def helpful(self, u: Understanding, mem: Memory, reasons: tuple[str, ...]) -> Plan:
         """A helpful comment about the topic at hand (or the main one of the session)."""
+        if u.asks == "choice":
+            # "should I move back home?": a way to weigh a choice, not a tip about the topic
+            return Plan(Move.HELPFUL_COMMENT, {"angle": "decision"}, (*reasons, "helpful"))
         recent = [t for each in (u, *mem.understandings[-1:]) for t in each.topics]
         pool = recent or [t for t, _ in mem.topics.most_common(1)]
         slots = {"angle": max(pool, key=lambda t: mem.topics[t])} if pool else {}

@@ -274,8 +274,12 @@ class Understander:
                 said = self._tidy(reflect(part))
                 if not self._worth_saying(part, said) or self._read.contempt(part):
                     continue  # a self-insult is never said back as a fact
-                if self._read.context.search(part) and not self._read.carries.search(part):
-                    continue  # ages and numbers are context, not the point
+                if (
+                    self._read.context.search(part)
+                    and not self._read.carries.search(part)
+                    and not _two_subjects(part)
+                ):
+                    continue  # ages and numbers are context, not the point (a contrast is)
                 n = len(said.split())
                 score = 1.0 + 0.1 * pos  # later sentences are usually the point
                 score += 2.0 if _FIRST_PERSON.search(part) else 0.0
@@ -285,7 +289,8 @@ class Understander:
                 # what carries feeling beats numbers, ages and arrangements
                 score += 1.5 if self._read.carries.search(part) else 0.0
                 score += 1.5 if _CONTRAST.search(part) else 0.0  # kept whole only with two sides
-                score -= 2.5 if self._read.context.search(part) else 0.0
+                context = self._read.context.search(part) and not _two_subjects(part)
+                score -= 2.5 if context else 0.0
                 # "you feel useless" only repeats the feeling, which is said back on its own
                 score -= 1.5 if _JUST_FEELING.match(said) and n <= 5 else 0.0
                 score -= 0.08 * max(0, n - 12) + 0.05 * abs(n - 9)
