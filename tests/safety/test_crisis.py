@@ -204,8 +204,39 @@ def test_a_time_told_is_never_asked_for_again(listener: Listener) -> None:
     assert "picked a time" not in asked and "thought about when" not in asked
 
 
-def test_call_or_text_is_true_where_the_first_line_has_no_text(listener: Listener) -> None:
-    # Samaritans (GB) takes calls; the sentence offers "call or text", so Shout comes with it
-    s = session(listener, seed=2, locale="en_GB")
-    reply = s.respond("I want to kill myself")
-    assert "116 123" in reply.text and "85258" in reply.text
+@pytest.mark.parametrize("seed", range(6))
+def test_call_or_text_is_true_where_the_first_line_has_no_text(
+    listener: Listener, seed: int
+) -> None:
+    # Samaritans (GB) takes calls: a sentence that offers texting names Shout with it
+    import re
+
+    s = session(listener, seed=seed, locale="en_GB")
+    replies = [s.respond(t) for t in ("I want to kill myself", "yes", "no", "ok", "I don't know")]
+    offers = [
+        sentence
+        for r in replies
+        for sentence in re.split(r"(?<=[.!?])\s+", r.text)
+        if "116 123" in sentence and re.search(r"\btext", sentence.replace("text SHOUT", ""))
+    ]
+    assert all("85258" in sentence for sentence in offers), offers
+    alone = [x for r in replies for x in re.split(r"(?<=[.!?])\s+", r.text) if "116 123" in x]
+    assert alone  # the line itself is given
+
+
+def test_a_long_crisis_never_says_the_same_sentence_twice(listener: Listener) -> None:
+    import re
+
+    s = session(listener, seed=9)
+    said = ["I want to die", "yes", "I don't know", "ok", "maybe", "idk", "I'm tired",
+            "nothing helps", "I don't know what to say", "ok", "yeah", "it's just hard"]  # fmt: skip
+    seen: set[str] = set()
+    for text in said:
+        reply = s.respond(text)
+        assert reply.move is Move.CRISIS
+        for sentence in re.split(r"(?<=[.!?])\s+", reply.text):
+            key = " ".join(sentence.lower().split())
+            # a sentence that gives the line or the emergency number may come back; no other
+            if not any(ch.isdigit() for ch in key):
+                assert key not in seen, key
+                seen.add(key)

@@ -44,7 +44,10 @@ _FIRST_STEPS = {
 _TIMED = (RiskKind.HARMED_BY_OTHERS, RiskKind.HARMING_OTHERS, RiskKind.THIRD_PARTY)
 _AFFIRM = re.compile(r"^(yes|yeah|yea|yep|ya|i am|i do|i have|i did|i think so|sort of|kind of"
                      r"|kinda|a bit|a little|maybe|probably|i will|i'?ll try|definitely|sure)\b")
-_DENY = re.compile(r"^(no|nope|nah|not really|i'?m not|i don'?t|i haven'?t|never|i won'?t)\b")
+# "I don't know" is no denial: it is answered as the minimal reply it is.
+_DENY = re.compile(
+    r"^(no|nope|nah|not really|i'?m not|i don'?t(?! know| really know)|i haven'?t|never|i won'?t)\b"
+)
 
 
 @dataclass(frozen=True)

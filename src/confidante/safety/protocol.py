@@ -93,6 +93,10 @@ def pick(
     return " ".join(said)
 
 
+#: A sentence that offers a text option as well as a call.
+_OFFERS_TEXT = re.compile(r"\btext(?:ing)?\b", re.IGNORECASE)
+
+
 def render_line(helpline: Helpline, texts: Texts) -> str:
     """One helpline as a phrase ("Samaritans: call 116 123")."""
     if helpline.country == "INT" and helpline.url:
@@ -106,17 +110,22 @@ def renderer(locale: str, texts: Texts, kind: RiskKind | None = None) -> Callabl
     lines = helplines_for(locale)
     fitting = helplines_for(locale, kind.value if kind is not None else None)
     first = fitting[0]
-    # "call or text {helpline}" must be true: a first line with no text option (Samaritans)
-    # comes with the locale's text line for the same kind of danger (Shout), where there is one.
-    shown = [first]
-    if not first.text:
-        shown += [h for h in fitting[1:] if h.text][:1]
     values = {
-        "helpline": "; ".join(render_line(h, texts) for h in shown),
+        "helpline": render_line(first, texts),
         "helplines": "; ".join(render_line(h, texts) for h in lines),
         "emergency": emergency_for(locale).number,
     }
-    return lambda s: _PLACEHOLDER.sub(lambda m: values[m.group(1)], s)
+    # A sentence that offers texting ("call or text {helpline}") must be true: where the first
+    # line takes calls only (Samaritans), the locale's text line for the same danger (Shout)
+    # comes with it. Other sentences keep the one line, which reads as their subject.
+    texter = [h for h in fitting[1:] if h.text][:1] if not first.text else []
+    texting = {**values, "helpline": "; ".join(render_line(h, texts) for h in [first, *texter])}
+
+    def render(sentence: str) -> str:
+        chosen = texting if _OFFERS_TEXT.search(sentence) else values
+        return _PLACEHOLDER.sub(lambda m: chosen[m.group(1)], sentence)
+
+    return render
 
 
 def variants(entries: Any, where: str) -> tuple[Variant, ...]:
