@@ -91,7 +91,10 @@ def test_an_hour_holds_the_listening_targets(conv: dict[str, Any]) -> None:
     assert 15 <= len(conv["said"]) <= 30
     assert moves[:2] == [Move.DISCLOSURE, Move.OPEN]
     assert moves[-2:] == [Move.SUMMARIZE, Move.CLOSE]
-    assert sum(cue for _, _, cue, _ in replies) == 2  # at 10 and at 5 minutes left
+    cues = sum(cue for _, _, cue, _ in replies)
+    # at 10 and at 5 minutes left; a crisis open when a cue falls due holds it back, since the
+    # clock never hurries a crisis (widower_evenings: a reader's false alarm near the end)
+    assert cues == 2 or (Move.CRISIS in moves and cues >= 1)
     middle = moves[2:-2]
     reflections = sum(m.is_reflection for m in middle)
     questions = sum(m.is_question for m in middle)

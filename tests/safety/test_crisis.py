@@ -7,8 +7,8 @@ import random
 import pytest
 
 from confidante import Listener, ManualClock, Move, RiskKind, RiskLevel, Session
-from confidante.conversation import CrisisEpisode, SessionState
-from confidante.safety.crisis import CALM_TURNS, SIGNALS, CrisisScript
+from confidante.conversation import Assessment, CrisisEpisode, SessionState
+from confidante.safety.crisis import CALM_TURNS, SIGNALS, CrisisScript, CrisisTalk, Heard
 
 ORDINARY = (
     Move.REFLECT_CONTENT, Move.REFLECT_FEELING, Move.ENCOURAGE, Move.VALIDATE,
@@ -240,3 +240,28 @@ def test_a_long_crisis_never_says_the_same_sentence_twice(listener: Listener) ->
             if not any(ch.isdigit() for ch in key):
                 assert key not in seen, key
                 seen.add(key)
+
+
+def _guessed_talk() -> tuple[CrisisTalk, CrisisEpisode]:
+    talk = CrisisTalk(CrisisScript.load(), lambda a, rng, used: "first", lambda s: s)
+    episode = CrisisEpisode(RiskKind.SUICIDE_SELF_HARM, RiskLevel.ELEVATED, ["ask_direct"],
+                            guessed=True)  # fmt: skip
+    return talk, episode
+
+
+@pytest.mark.parametrize(
+    ("text", "moved_on"),
+    [
+        ("Am I a bad mother?", True),  # a question of their own, nothing of danger in it
+        ("My husband works nights so it's all on me.", True),
+        ("yes", False),  # the direct question answered
+        ("why do you care?", False),  # a question, but read as one to the listener: stays
+    ],
+)
+def test_a_models_guess_gives_way_when_the_person_moves_on(text: str, moved_on: bool) -> None:
+    talk, episode = _guessed_talk()
+    quiet = text != "why do you care?"
+    heard = Heard(spelled=text.lower(), fresh=False, means=False, time=False, quiet=quiet)
+    out = talk.turn(heard, Assessment(), episode, random.Random(1), set())
+    assert (episode.safe_confirmed and episode.safe_said) is moved_on
+    assert out.reply

@@ -205,12 +205,13 @@ class CrisisTalk:
             ep.safe_said = True
             return pick(self.script.answers["safe"], rng, used, self._render)
         if (
-            ep.guessed and ep.turns == 1 and not heard.sure and signal is None
+            ep.guessed and ep.turns == 1 and not heard.sure
+            and (signal is None or (signal == "question" and heard.quiet))
             and not _AFFIRM.match(text) and not heard.means and not heard.time
         ):  # fmt: skip
             # A model's guess, and the next message does not answer the question and carries
-            # nothing of danger that a reviewed phrase or a very sure reading finds: the
-            # conversation has moved on.
+            # nothing of danger that a reviewed phrase or a very sure reading finds ("Am I a bad
+            # mother?" after "I'm so tired since the baby came"): the conversation has moved on.
             ep.safe_said = ep.safe_confirmed = True
             return pick(self.script.answers["moved_on"], rng, used, self._render)
         if (
