@@ -265,3 +265,19 @@ def test_a_models_guess_gives_way_when_the_person_moves_on(text: str, moved_on: 
     out = talk.turn(heard, Assessment(), episode, random.Random(1), set())
     assert (episode.safe_confirmed and episode.safe_said) is moved_on
     assert out.reply
+
+
+def test_means_told_in_answer_to_the_means_question_then_a_time_is_imminent(
+    listener: Listener,
+) -> None:
+    s = session(listener, seed=11)
+    s.respond("Honestly sometimes I think it'd be easier for everyone if I just wasn't around.")
+    s.respond("yeah. I think about it most nights")  # the means question comes next
+    s.respond("my mum's got a whole box of her sleeping tablets in the bathroom")
+    episode = s.state.crisis
+    # the danger is still the person's own, whatever a model guesses of "my mum's"
+    assert episode is not None and episode.means and episode.kind is RiskKind.SUICIDE_SELF_HARM
+    tonight = s.respond("probably tonight when she's on her night shift")
+    assert tonight.move is Move.CRISIS and s.state.crisis is not None
+    assert s.state.crisis.level is RiskLevel.IMMINENT
+    assert "999" in tonight.text.split(".")[0]  # the emergency number comes first

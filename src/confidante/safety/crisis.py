@@ -197,8 +197,13 @@ class CrisisTalk:
         """Answer what was said, then take the next step."""
         last = ep.steps[-1] if ep.steps else ""
         text = heard.spelled.strip().lower()
-        if heard.fresh and a.is_crisis and a.kind in CRISIS_KINDS and a.kind is not ep.kind:
-            ep.kind = a.kind  # the danger changed ("he hit me" -> "I want to die")
+        if (
+            heard.fresh and heard.certain and a.is_crisis and a.kind in CRISIS_KINDS
+            and a.kind is not ep.kind
+        ):  # fmt: skip
+            # the danger changed ("he hit me" -> "I want to die"), as a reviewed phrase says; a
+            # model's guess at the kind ("my mum's tablets": someone else?) never moves it
+            ep.kind = a.kind
         if signal == "safe" and not heard.certain:
             # "I won't do anything, I just needed to say it" can sound like danger to a model;
             # only a reviewed phrase of danger in the same message outranks it.
@@ -221,7 +226,9 @@ class CrisisTalk:
             # "No" to "are you thinking about ending your life?": the question was answered.
             ep.safe_said = ep.safe_confirmed = True
             return pick(self.script.answers["cleared"], rng, used, self._render)
-        if heard.means or (last in ("ask_means",) and _AFFIRM.match(text)):
+        if heard.means or (last == "ask_means" and (_AFFIRM.match(text) or heard.fresh)):
+            # "yes", or an answer to the means question that itself reads as danger ("my mum's
+            # got a whole box of her sleeping tablets"): the means are there
             ep.means = True
         if (heard.time or self.script.told_when(text)) and "ask_plan" not in ep.steps:
             ep.steps.append("ask_plan")  # the time was told: never asked for again
