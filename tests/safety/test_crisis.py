@@ -163,7 +163,8 @@ def test_every_signal_and_step_has_reviewed_text() -> None:
         ("my sister is coming over", None),
         ("fine I'll text them", "reach_out"),
         ("ok im calling samaritans now", "reach_out"),
-        ("I'll call my sister", "reach_out"),
+        ("I'll call my sister", "reach_someone"),
+        ("maybe I could text my friend Ania", "reach_someone"),
         # a goodbye to someone is a preparation, never help taken up
         ("I'll text my mum goodbye", None),
         ("I'm going to message my brother one last time", None),
@@ -281,3 +282,21 @@ def test_means_told_in_answer_to_the_means_question_then_a_time_is_imminent(
     assert tonight.move is Move.CRISIS and s.state.crisis is not None
     assert s.state.crisis.level is RiskLevel.IMMINENT
     assert "999" in tonight.text.split(".")[0]  # the emergency number comes first
+
+
+def test_a_friend_taken_up_is_not_called_a_trained_person(listener: Listener) -> None:
+    s = session(listener, seed=4)
+    s.respond("He pushed me into the wardrobe last night and I hit my head.")
+    s.respond("I don't want to call the police")
+    reply = s.respond("maybe I could text my friend Ania")
+    assert reply.move is Move.CRISIS and "trained for this can be with you" not in reply.text
+    assert "someone" in reply.text.lower()
+
+
+def test_harm_from_others_with_a_time_tonight_is_imminent(listener: Listener) -> None:
+    s = session(listener, seed=4)
+    s.respond("My boyfriend gets really angry when he drinks.")
+    s.respond("Last night he pushed me into the wardrobe and I hit my head.")
+    reply = s.respond("He's out now but he'll be back around midnight.")
+    assert s.state.crisis is not None and s.state.crisis.level is RiskLevel.IMMINENT
+    assert "999" in reply.text

@@ -30,7 +30,10 @@ from confidante.safety.protocol import CRISIS_KINDS, Variant, pick, variants
 
 #: Calm turns after a confirmed "I'm safe" before the episode is closed.
 CALM_TURNS = 3
-SIGNALS = ("unsafe", "refuse_help", "ambivalent", "reach_out", "safe", "minimal", "question")
+SIGNALS = (
+    "unsafe", "refuse_help", "ambivalent", "reach_out", "reach_someone", "safe", "minimal",
+    "question",
+)  # fmt: skip
 _WHERE = "data/crisis.toml"
 # The step the protocol's first reply already took, by kind and level.
 _FIRST_STEPS = {
@@ -226,6 +229,8 @@ class CrisisTalk:
             # "No" to "are you thinking about ending your life?": the question was answered.
             ep.safe_said = ep.safe_confirmed = True
             return pick(self.script.answers["cleared"], rng, used, self._render)
+        if heard.sure:
+            ep.guessed = False  # a later reading, reviewed or very sure, bore the guess out
         if heard.means or (last == "ask_means" and (_AFFIRM.match(text) or heard.fresh)):
             # "yes", or an answer to the means question that itself reads as danger ("my mum's
             # got a whole box of her sleeping tablets"): the means are there
@@ -243,7 +248,7 @@ class CrisisTalk:
         answer = self._answer(signal, heard, text, last)
         parts = [pick(self.script.answers[answer], rng, used, self._render)]
         urgent = ep.level is RiskLevel.IMMINENT
-        if answer in ("refuse_help", "ambivalent", "reach_out"):
+        if answer in ("refuse_help", "ambivalent", "reach_out", "reach_someone"):
             # These answers end with their own question or offer; the next step waits a turn.
             if answer in ("refuse_help", "reach_out") and "offer_help" not in ep.steps:
                 ep.steps.append("offer_help")  # the line was offered, or taken up, already
@@ -261,7 +266,10 @@ class CrisisTalk:
         return " ".join(parts)
 
     def _answer(self, signal: str | None, heard: Heard, text: str, last: str) -> str:
-        if signal in ("refuse_help", "ambivalent", "reach_out", "minimal", "question", "unsafe"):
+        if signal in (
+            "refuse_help", "ambivalent", "reach_out", "reach_someone", "minimal", "question",
+            "unsafe",
+        ):
             if signal == "minimal" and (_AFFIRM.match(text) or _DENY.match(text)) and last:
                 return "affirm" if _AFFIRM.match(text) else "deny"
             return signal
