@@ -300,3 +300,12 @@ def test_harm_from_others_with_a_time_tonight_is_imminent(listener: Listener) ->
     reply = s.respond("He's out now but he'll be back around midnight.")
     assert s.state.crisis is not None and s.state.crisis.level is RiskLevel.IMMINENT
     assert "999" in reply.text
+
+
+def test_a_blow_to_the_head_gets_the_warning_signs_once(listener: Listener) -> None:
+    s = session(listener, seed=4)
+    s.respond("My boyfriend gets really angry when he drinks.")
+    first = s.respond("Last night he pushed me into the wardrobe and I hit my head.")
+    assert "hit your head" in first.text and "999" in first.text
+    again = s.respond("I banged my head on the door too")
+    assert "hit your head" not in again.text  # once an episode

@@ -62,6 +62,7 @@ class CrisisScript:
     order: dict[RiskKind, tuple[str, ...]]
     steps: dict[tuple[RiskKind, str], tuple[Variant, ...]]
     when: tuple[re.Pattern[str], ...] = ()  # a time told ("friday", "after the exams")
+    head: tuple[re.Pattern[str], ...] = ()  # a blow to the head ("I hit my head")
 
     @classmethod
     def load(cls) -> CrisisScript:
@@ -72,6 +73,11 @@ class CrisisScript:
         """True when the message names a time, near or not ("friday", "after christmas")."""
         text = spelled.strip().lower()
         return any(p.search(text) for p in self.when)
+
+    def hurt_head(self, spelled: str) -> bool:
+        """True when the message tells of a blow to the head."""
+        text = spelled.strip().lower()
+        return any(p.search(text) for p in self.head)
 
     def signal(self, spelled: str) -> str | None:
         """How the person answered, as one of ``SIGNALS``, or None for anything else."""
@@ -130,15 +136,26 @@ class CrisisTalk:
         if episode is None:
             if not assessment.is_crisis:
                 return CrisisTurn(None, None)
-            return CrisisTurn(self._open(heard, assessment, rng, used), self._episode(
-                heard, assessment), opened=True)
+            ep = self._episode(heard, assessment)
+            opening = self._open(heard, assessment, rng, used)
+            return CrisisTurn(self._head(opening, heard, ep, rng, used), ep, opened=True)
         episode.turns += 1
         signal = self.script.signal(heard.spelled)
         if episode.safe_confirmed:
             return self._watch(heard, assessment, episode, signal, rng, used)
         if episode.safe_said:
             return self._after_check(heard, assessment, episode, signal, rng, used)
-        return CrisisTurn(self._in_crisis(heard, assessment, episode, signal, rng, used), episode)
+        reply = self._in_crisis(heard, assessment, episode, signal, rng, used)
+        return CrisisTurn(self._head(reply, heard, episode, rng, used), episode)
+
+    def _head(
+        self, reply: str, heard: Heard, ep: CrisisEpisode, rng: random.Random, used: set[str]
+    ) -> str:
+        """A blow to the head, once an episode: the signs that need a doctor, said once."""
+        if "head_check" in ep.steps or not self.script.hurt_head(heard.spelled):
+            return reply
+        ep.steps.append("head_check")
+        return f"{reply} {pick(self.script.answers['head_injury'], rng, used, self._render)}"
 
     # -- the parts of an episode -----------------------------------------------------------
 
@@ -316,8 +333,11 @@ def _load() -> CrisisScript:
             steps[(kind, step)] = variants(require(table, step, where), where)
         if "stay" not in order[kind]:
             raise DataFileError(f"safety/{_WHERE} [order.{kind.value}]: must end with stay")
+    told = require(data, "told", _WHERE)
     try:
-        when = tuple(re.compile(p) for p in require(require(data, "told", _WHERE), "when", _WHERE))
+        when = tuple(re.compile(p) for p in require(told, "when", _WHERE))
+        head = tuple(re.compile(p) for p in require(told, "head", _WHERE))
     except re.error as ex:
-        raise DataFileError(f"safety/{_WHERE} [told.when]: bad pattern ({ex})") from None
-    return CrisisScript(tuple(signals), answers, order, steps, when)
+        raise DataFileError(f"safety/{_WHERE} [told]: bad pattern ({ex})") from None
+    require(answers, "head_injury", f"{_WHERE} [answers]")
+    return CrisisScript(tuple(signals), answers, order, steps, when, head)
