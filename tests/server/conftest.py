@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import redis
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -131,3 +132,11 @@ def live_server(listener: Listener) -> Iterator[LiveServer]:
     app = create_app(Settings(locale="en_US"), listener, limits=Limits.unbounded())
     with LiveServer(app) as server:
         yield server
+
+
+@pytest.fixture
+def raw(redis_url: str) -> Iterator[redis.Redis]:
+    """A plain client on the same Redis, to look at what the server stored."""
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    client.close()

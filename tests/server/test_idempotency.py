@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -174,19 +173,6 @@ def test_neither_the_key_nor_the_answer_reaches_the_logs_or_metrics(
 
 
 # -- Redis: the key lives in the session's sealed record and nowhere else ---------------------
-
-
-@pytest.fixture
-def raw(redis_url: str) -> Iterator[redis.Redis]:
-    """A plain client on the local Redis; the test is skipped when it does not answer."""
-    client = redis.Redis.from_url(redis_url, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.exceptions.RedisError:
-        client.close()
-        pytest.skip(f"no Redis answers at {redis_url}")
-    yield client
-    client.close()
 
 
 @pytest.mark.redis

@@ -3,8 +3,6 @@ after the close."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import redis
 from tests.server.conftest import CANARIES, MakeRig
@@ -17,14 +15,6 @@ from confidante.vault.sessionbox import new_session_token, open_state
 pytestmark = pytest.mark.redis
 
 KEY = "confidante:session:{}"
-
-
-@pytest.fixture
-def raw(redis_url: str) -> Iterator[redis.Redis]:
-    """A plain client on the same Redis, to look at what the server stored."""
-    client = redis.Redis.from_url(redis_url)
-    yield client
-    client.close()
 
 
 def test_replicas_share_sealed_state_that_holds_no_plaintext(

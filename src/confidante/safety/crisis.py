@@ -71,21 +71,15 @@ class CrisisScript:
 
     def told_when(self, spelled: str) -> bool:
         """True when the message names a time, near or not ("friday", "after christmas")."""
-        text = spelled.strip().lower()
-        return any(p.search(text) for p in self.when)
+        return _matches(self.when, spelled)
 
     def hurt_head(self, spelled: str) -> bool:
         """True when the message tells of a blow to the head."""
-        text = spelled.strip().lower()
-        return any(p.search(text) for p in self.head)
+        return _matches(self.head, spelled)
 
     def signal(self, spelled: str) -> str | None:
         """How the person answered, as one of ``SIGNALS``, or None for anything else."""
-        text = spelled.strip().lower()
-        for name, patterns in self.signals:
-            if any(p.search(text) for p in patterns):
-                return name
-        return None
+        return next((name for name, ps in self.signals if _matches(ps, spelled)), None)
 
 
 @dataclass(frozen=True)
@@ -306,6 +300,12 @@ class CrisisTalk:
                 continue
             return step
         return "stay"
+
+
+def _matches(patterns: tuple[re.Pattern[str], ...], spelled: str) -> bool:
+    """True when any pattern matches the spelled-out message (lower case, trimmed)."""
+    text = spelled.strip().lower()
+    return any(p.search(text) for p in patterns)
 
 
 @cache
