@@ -12,6 +12,9 @@ Example usage:
     .venv/bin/python scripts/eval_crisis.py                 # as shipped
     .venv/bin/python scripts/eval_crisis.py --no-reader     # lexicon, post model, phrases only
     .venv/bin/python scripts/eval_crisis.py --show-misses 20 --out reports/crisis_eval.json
+    # a development set, looked at freely (the held-out sets are not read):
+    .venv/bin/python scripts/eval_crisis.py --show-misses 50 \
+        --dialogues scripts/dialogues/crisis_dialogues_dev.jsonl
 """
 
 from __future__ import annotations
@@ -32,9 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "safety" / "data"
 
 
-def load(name: str) -> list[dict[str, Any]]:
-    """One JSON object per line."""
-    path = DATA / name
+def load(name: str | Path) -> list[dict[str, Any]]:
+    """One JSON object per line (a bare name is looked up in tests/safety/data/)."""
+    path = DATA / name if isinstance(name, str) else name
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
@@ -91,9 +94,11 @@ def turn_right(expect: str, move: Move, text: str, locale: str) -> bool:
     return expect != "imminent" or emergency_for(locale).number in text
 
 
-def eval_conversations(listener: Listener, show: int) -> dict[str, Any]:
+def eval_conversations(
+    listener: Listener, show: int, path: str | Path = "crisis_conversations.jsonl"
+) -> dict[str, Any]:
     """Conversations handled right at every checked turn, and turns right."""
-    convs = load("crisis_conversations.jsonl")
+    convs = load(path)
     whole = turns = right = 0
     wrong: list[str] = []
     for conv in convs:
@@ -125,8 +130,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-reader", action="store_true", help="without the crisis reader")
     p.add_argument("--show-misses", type=int, default=0, help="print N misses and alarms")
     p.add_argument("--out", type=Path, help="also write the figures to this JSON file")
+    p.add_argument("--dialogues", type=Path,
+                   help="only these conversations (a development set, e.g."
+                        " scripts/dialogues/crisis_dialogues_dev.jsonl), not the held-out sets")
     args = p.parse_args(argv)
     listener = Listener.default(Settings(locale="en_US"))
+    if args.dialogues:
+        print(json.dumps(eval_conversations(listener, args.show_misses, args.dialogues), indent=2))
+        return 0
     guard = SafetyGuard.load()
     if args.no_reader:
         guard.reader = None
