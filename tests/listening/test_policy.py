@@ -335,3 +335,15 @@ def test_a_tip_when_asked_is_about_what_was_just_said_not_the_main_topic() -> No
             lowered = reply.text.lower()
             assert not any(w in lowered for w in ("bill", "debt", "lender", "money")), reply.text
     assert tips, "no session gave a tip when asked: the test would prove nothing"
+
+
+def test_a_question_about_the_listeners_own_life_is_answered_as_an_ai() -> None:
+    asked = Understanding(asks="listener", is_question=True, words=7)
+    book = Phrasebook.load()
+    for seed in range(12):
+        _, plans = _run([asked], seed)
+        assert plans[0].reasons[0] == "asked.listener"
+        text = "".join(book.say(plans[0], VoiceContext(rng=random.Random(seed))))
+        # no invented experience: it says what it is, then hands the question back
+        assert "AI" in text, text
+        assert text.rstrip().endswith("?") or "yours" in text, text

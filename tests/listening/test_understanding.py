@@ -163,6 +163,8 @@ def test_someone_else_s_child_is_not_the_person_s_topic(understander: Understand
 def test_words_run_together_are_read_as_meant(understander: Understander) -> None:
     u = understander.understand("i havent revised anything and im scared", _state())
     assert u.clause is not None and "haven't" in u.clause
+    u = understander.understand("shes just trying to please people", _state())
+    assert u.clause == "she's just trying to please people"
 
 
 def test_losses_are_found_in_the_clause_said_back() -> None:
@@ -170,6 +172,7 @@ def test_losses_are_found_in_the_clause_said_back() -> None:
     assert lex.loss("your mother died in March") == ("bereaved", "your mother")
     assert lex.loss("you lost your job last spring") == ("job", "your job")
     assert lex.loss("you were laid off") == ("job", "your job")
+    assert lex.loss("you are laid off") == ("job", "your job")
     assert lex.loss("your divorce came through") == ("ended", "your marriage")
     assert lex.loss("your mother called in March") is None
 
@@ -239,6 +242,8 @@ def test_remarks_on_the_talk_and_half_thoughts_are_not_said_back(
         ("How are you?", True),
         ("hello, how are you doing today?", True),
         ("Good, how about you?", True),
+        ("Hey, I'm doing well, how are you?", True),
+        ("Hey, I'm not doing well, how are you?", False),
         ("How are you supposed to cope with this?", False),
         ("Hi. My wife left me.", False),
         ("Hello, I don't know where to start.", False),
@@ -256,6 +261,8 @@ def test_small_talk_is_a_whole_message_of_greeting(
         "That does sound like fun. Do you have any other suggestions?",
         "Do you have one that you think works best?",
         "Any more tips?",
+        "What would you recommend?",
+        "Any recommendations?",
     ],
 )
 def test_asking_for_suggestions_is_asking_for_advice(understander: Understander, text: str) -> None:
@@ -356,6 +363,13 @@ def test_what_follows_but_without_a_subject_of_its_own_is_kept(understander: Und
         ("Is it wrong to want a drink?", None),
         ("Is it wrong to want to cheat on him?", None),
         ("Am I a bad daughter?", "judge"),
+        # the listener's own life: it has none, and says so
+        ("Have you ever felt like this?", "listener"),
+        ("What kind of stretching did you do?", "listener"),
+        ("How was your mood after getting sleep?", "listener"),
+        ("Do you think I should tell him?", "choice"),
+        ("Do you think she still loves me?", "loves"),
+        ("Did you hear what I said?", None),
     ],
 )
 def test_whether_a_need_or_feeling_is_allowed_is_its_own_question(

@@ -237,7 +237,7 @@ def load_lexicon() -> Lexicon:
                 rf"\b(?:{_alternation(list(data['contractions']))})\b", re.IGNORECASE
             ),
             small_talk=re.compile(
-                rf"\W*(?:(?:hi|hello|hey|well|ok|okay|yes|yeah|fine|good|great|thanks)\W+)*"
+                rf"\W*(?:(?:{_alternation(list(data['small_talk_leads']))})\W+)*"
                 rf"(?:{_alternation(list(data['small_talk']))})\W*",
                 re.IGNORECASE,
             ),
