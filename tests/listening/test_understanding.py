@@ -382,3 +382,25 @@ def test_feeling_lighter_is_relief(understander: Understander) -> None:
     assert understander.understand("Thanks. I feel a bit lighter.", _state()).feelings[:1] == (
         "relieved",
     )
+
+
+def test_a_courtesy_at_the_end_is_not_the_question(understander: Understander) -> None:
+    u = understander.understand("I am feeling a bit tired today, how are you Carolyn?", _state())
+    assert not u.is_question and u.feelings[:1] == ("tired",)
+    assert u.clause == "you are feeling a bit tired today"
+    assert understander.understand("Is it my fault, how are you?", _state()).asks == "fault"
+
+
+@pytest.mark.parametrize(
+    ("text", "feeling"),
+    [
+        ("Very disturbed", "upset"),
+        ("I am really embarased that I get food from food banks", "embarrassed"),
+        ("i feel so lonley", "lonely"),
+        ("I'm a bit tired today.", "tired"),
+    ],
+)
+def test_feelings_said_plainly_or_misspelt_are_heard(
+    understander: Understander, text: str, feeling: str
+) -> None:
+    assert feeling in understander.understand(text, _state()).feelings

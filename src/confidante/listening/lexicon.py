@@ -73,6 +73,7 @@ class Lexicon:
     contraction: re.Pattern[str]
     light: re.Pattern[str]  # "haha", "lol": a light remark
     small_talk: re.Pattern[str]  # a whole message that is only "hi" or "how are you?"
+    courtesy_tail: re.Pattern[str]  # "..., how are you?" ending a message that says more
     farewell: re.Pattern[str]  # a whole message that is only "bye" or "have a nice day"
     trailing: re.Pattern[str]  # words dropped from the end of a clause said back
     hedge: re.Pattern[str]  # "maybe ..." at the start of a reflected clause
@@ -235,6 +236,10 @@ def load_lexicon() -> Lexicon:
             contractions=dict(data["contractions"]),
             contraction=re.compile(
                 rf"\b(?:{_alternation(list(data['contractions']))})\b", re.IGNORECASE
+            ),
+            courtesy_tail=re.compile(
+                rf"[\s,.;:!-]+(?:{_alternation(list(data['courtesy_tail']))})(?:\s+[A-Z]\w*)?\W*$",
+                re.IGNORECASE,
             ),
             small_talk=re.compile(
                 rf"\W*(?:(?:{_alternation(list(data['small_talk_leads']))})\W+)*"

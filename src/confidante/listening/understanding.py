@@ -130,20 +130,23 @@ class Understander:
         if swap:
             feelings = (swap[0], *feelings)
         feelings = tuple(f for f in dict.fromkeys(feelings) if f not in corrected)[:2]
-        is_question = self._is_question(clean)
+        small_talk = words <= 8 and bool(lex.small_talk.fullmatch(clean))
+        # "I'm a bit tired today, how are you?": the courtesy is not what needs an answer
+        body = clean if small_talk else lex.courtesy_tail.sub("", clean) or clean
+        is_question = self._is_question(body)
         contempt = self._read.contempt(clean)
         return Understanding(
             feelings=feelings,
             topics=tuple(t for t in topics if t not in corrected),
             people=self._people(clean),
-            clause=self._clause(clean),
+            clause=self._clause(body),
             asks_advice=bool(self._lex.advice.search(clean)),
             is_question=is_question,
             words=words,
-            small_talk=words <= 8 and bool(lex.small_talk.fullmatch(clean)),
+            small_talk=small_talk,
             farewell=words <= 14 and bool(lex.farewell.fullmatch(clean)),
             corrected=corrected,
-            asks=self._read.ask(clean) if is_question else None,
+            asks=self._read.ask(body) if is_question else None,
             self_contempt=contempt,
         )
 
