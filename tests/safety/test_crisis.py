@@ -309,3 +309,61 @@ def test_a_blow_to_the_head_gets_the_warning_signs_once(listener: Listener) -> N
     assert "hit your head" in first.text and "999" in first.text
     again = s.respond("I banged my head on the door too")
     assert "hit your head" not in again.text  # once an episode
+
+
+def test_a_guess_read_again_by_itself_is_not_let_go() -> None:
+    # "the beam holds. i checked" after a guessed opening: the message itself reads as danger
+    talk, episode = _guessed_talk()
+    heard = Heard(spelled="i'm not sure", fresh=True, means=False, time=False, alone=True)
+    crisis = Assessment(RiskLevel.ELEVATED, RiskKind.SUICIDE_SELF_HARM, ("reader:x",))
+    talk.turn(heard, crisis, episode, random.Random(1), set())
+    assert not episode.safe_said
+
+
+def test_a_long_guess_lets_go_on_a_message_with_nothing_in_it() -> None:
+    talk, episode = _guessed_talk()
+    episode.turns = 4  # the guess has run a while, each message read as danger in context
+    heard = Heard(spelled="we're saving for a wedding", fresh=False, means=False, time=False,
+                  quiet=True)  # fmt: skip
+    talk.turn(heard, Assessment(), episode, random.Random(1), set())
+    assert episode.safe_said and episode.safe_confirmed
+
+
+def test_a_new_danger_after_a_guess_passed_reopens_it(listener: Listener) -> None:
+    talk, episode = _guessed_talk()
+    episode.safe_said = episode.safe_confirmed = True
+    heard = Heard(spelled="i won't be around after friday", fresh=True, means=False, time=True,
+                  alone=True)  # fmt: skip
+    crisis = Assessment(RiskLevel.ELEVATED, RiskKind.SUICIDE_SELF_HARM, ("reader:x",))
+    out = talk.turn(heard, crisis, episode, random.Random(1), set())
+    assert out.opened and out.reply and not episode.safe_said
+
+
+def test_a_medical_emergency_keeps_the_number_in_every_reply(listener: Listener) -> None:
+    s = session(listener, locale="en_US")
+    s.respond("it's like a tight band across my chest and it's going down my left arm")
+    for text in ("I'm 58, bit overweight. sweating buckets",
+                 "I don't want to waste an ambulance if it's just wind", "wife's upstairs"):
+        reply = s.respond(text)
+        assert reply.move is Move.CRISIS and "911" in reply.text, (text, reply.text)
+
+
+def test_an_overdose_told_loosely_is_an_emergency(listener: Listener) -> None:
+    s = session(listener)
+    reply = s.respond("I did something stupid around 2am. took a load of paracetamol, maybe 20")
+    assert reply.move is Move.CRISIS and "999" in reply.text
+
+
+def test_a_ligature_tested_is_means_and_the_protocol_stays(listener: Listener) -> None:
+    s = session(listener)
+    s.respond("found some old rope in the garage and i've been staring at it for an hour")
+    assert s.respond("the beam holds. i checked").move is Move.CRISIS
+    for text in ("my wife's at her mum's till sunday", "i dont know why im typing this"):
+        assert s.respond(text).move is Move.CRISIS, text
+
+
+def test_someone_elses_goodbye_words_are_a_crisis_for_them(listener: Listener) -> None:
+    s = session(listener, locale="en_US")
+    s.respond("my best friend just sent me the weirdest text")
+    reply = s.respond("she said 'thank you for everything, you were the best part of my life'")
+    assert reply.move is Move.CRISIS

@@ -102,6 +102,9 @@ class Heard:
     certain: bool = False  # a reviewed phrase (not only a model) found a crisis in it
     quiet: bool = False  # nothing at all was found in the message itself, not even "low"
     sure: bool = False  # a reviewed phrase found a crisis, or the reader is very sure of one
+    # read by itself, without the earlier turn, it is still a crisis: a second reading of its
+    # own, not the first one echoed through the context (asked only while an episode is a guess)
+    alone: bool = False
 
 
 class CrisisTalk:
@@ -162,20 +165,25 @@ class CrisisTalk:
         steps = list(_FIRST_STEPS[kind])
         if a.level is RiskLevel.IMMINENT:
             steps.append("offer_help")  # the emergency reply gave the number and the line
+        # A guess is an elevated reading of a model that is not very sure of it.
+        guessed = not (heard.certain or heard.sure) and a.level is RiskLevel.ELEVATED
         return CrisisEpisode(kind=kind, level=a.level, steps=steps, means=heard.means,
-                             guessed=not heard.certain and a.level is RiskLevel.ELEVATED)
+                             guessed=guessed)
 
     def _watch(
         self, heard: Heard, a: Assessment, ep: CrisisEpisode, signal: str | None,
         rng: random.Random, used: set[str],
     ) -> CrisisTurn:
         """Listening again after "I'm safe"; a new sign of danger reopens the episode."""
-        # After a model's guess was cleared, only a reviewed phrase or a very sure reading
-        # reopens it: one unsure reading should not hold the whole hour in the protocol.
-        fresh = heard.fresh and a.is_crisis and (heard.sure or not ep.guessed)
+        # After a model's guess passed, a new reading of danger reopens the episode when the
+        # message is a danger by itself ("I won't be around after friday"), not only through
+        # the earlier turn: one unsure reading echoed by context should not hold the hour.
+        fresh = heard.fresh and a.is_crisis and (heard.sure or heard.alone or not ep.guessed)
         if fresh or signal == "unsafe":
             ep.safe_said = ep.safe_confirmed = False
             ep.calm_turns = 0
+            if ep.guessed and not heard.sure:
+                ep.turns = 0  # still a guess: the next message may show it has passed again
             return CrisisTurn(self._reopen(heard, a, ep, rng, used), ep, opened=True)
         ep.calm_turns += 1
         return CrisisTurn(None, None if ep.calm_turns >= CALM_TURNS else ep)
@@ -224,13 +232,16 @@ class CrisisTalk:
             ep.safe_said = True
             return pick(self.script.answers["safe"], rng, used, self._render)
         if (
-            ep.guessed and ep.turns == 1 and not heard.sure
+            ep.guessed and (ep.turns == 1 or heard.quiet) and not heard.sure and not heard.alone
+            and ep.kind is not RiskKind.MEDICAL_EMERGENCY  # a body in danger waits for help
             and (signal is None or (signal == "question" and heard.quiet))
             and not _AFFIRM.match(text) and not heard.means and not heard.time
         ):  # fmt: skip
             # A model's guess, and the next message does not answer the question and carries
-            # nothing of danger that a reviewed phrase or a very sure reading finds ("Am I a bad
-            # mother?" after "I'm so tired since the baby came"): the conversation has moved on.
+            # no danger of its own ("Am I a bad mother?" after "I'm so tired since the baby
+            # came"): the conversation has moved on. A second reading of danger of its own
+            # bears the guess out for that turn; a later message with nothing in it at all
+            # ("We're saving for a wedding") lets a guess go, however long it has run.
             ep.safe_said = ep.safe_confirmed = True
             return pick(self.script.answers["moved_on"], rng, used, self._render)
         if (
@@ -258,7 +269,9 @@ class CrisisTalk:
             return self._first(Assessment(RiskLevel.IMMINENT, ep.kind, a.reasons), rng, used)
         answer = self._answer(signal, heard, text, last)
         parts = [pick(self.script.answers[answer], rng, used, self._render)]
-        urgent = ep.level is RiskLevel.IMMINENT
+        # A medical emergency is urgent whatever the level: chest pain that is "probably wind"
+        # still needs the number in every reply until help is on its way.
+        urgent = ep.level is RiskLevel.IMMINENT or ep.kind is RiskKind.MEDICAL_EMERGENCY
         if answer in ("refuse_help", "ambivalent", "reach_out", "reach_someone"):
             # These answers end with their own question or offer; the next step waits a turn.
             if answer in ("refuse_help", "reach_out") and "offer_help" not in ep.steps:

@@ -20,6 +20,7 @@ state: everything it needs about the session comes in ``state``.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from functools import cache
 
 from confidante.conversation import Assessment, RiskKind, RiskLevel, SessionState
@@ -195,6 +196,10 @@ class SafetyGuard:
             quiet=all(r.startswith("context:") for r in assessment.reasons),
             sure=self._sure(assessment),
         )
+        ep = state.crisis
+        if ep is not None and ep.guessed and heard.fresh and not (heard.certain or heard.sure):
+            # only while an episode is a model's guess: is this message a danger by itself?
+            heard = replace(heard, alone=self.assess(text).is_crisis)
         kind = state.crisis.kind if state.crisis is not None else assessment.kind
         render = renderer(state.locale, self.texts, kind if kind in CRISIS_KINDS else None)
         talk = CrisisTalk(
