@@ -367,3 +367,15 @@ def test_someone_elses_goodbye_words_are_a_crisis_for_them(listener: Listener) -
     s.respond("my best friend just sent me the weirdest text")
     reply = s.respond("she said 'thank you for everything, you were the best part of my life'")
     assert reply.move is Move.CRISIS
+
+
+def test_someone_out_of_reach_after_a_goodbye_is_now(listener: Listener) -> None:
+    s = session(listener, locale="en_US")
+    s.respond("she said 'thank you for everything, you were the best part of my life'")
+    reply = s.respond("she's not answering. it's going straight to voicemail")
+    assert reply.move is Move.CRISIS and "911" in reply.text
+
+
+def test_chest_pain_spreading_to_the_arm_is_an_emergency(listener: Listener) -> None:
+    reply = session(listener).respond("there's a tight band across my chest, going down my left arm")
+    assert reply.move is Move.CRISIS and "999" in reply.text

@@ -63,6 +63,7 @@ class CrisisScript:
     steps: dict[tuple[RiskKind, str], tuple[Variant, ...]]
     when: tuple[re.Pattern[str], ...] = ()  # a time told ("friday", "after the exams")
     head: tuple[re.Pattern[str], ...] = ()  # a blow to the head ("I hit my head")
+    gone: tuple[re.Pattern[str], ...] = ()  # someone in danger out of reach ("not answering")
 
     @classmethod
     def load(cls) -> CrisisScript:
@@ -76,6 +77,10 @@ class CrisisScript:
     def hurt_head(self, spelled: str) -> bool:
         """True when the message tells of a blow to the head."""
         return _matches(self.head, spelled)
+
+    def out_of_reach(self, spelled: str) -> bool:
+        """True when the message tells that someone cannot be reached or has gone."""
+        return _matches(self.gone, spelled)
 
     def signal(self, spelled: str) -> str | None:
         """How the person answered, as one of ``SIGNALS``, or None for anything else."""
@@ -233,7 +238,6 @@ class CrisisTalk:
             return pick(self.script.answers["safe"], rng, used, self._render)
         if (
             ep.guessed and (ep.turns == 1 or heard.quiet) and not heard.sure and not heard.alone
-            and ep.kind is not RiskKind.MEDICAL_EMERGENCY  # a body in danger waits for help
             and (signal is None or (signal == "question" and heard.quiet))
             and not _AFFIRM.match(text) and not heard.means and not heard.time
         ):  # fmt: skip
@@ -263,6 +267,8 @@ class CrisisTalk:
         # Harm by or to others, or to a friend, turns on a time by itself: "he's coming tonight".
         timed = heard.time and (ep.means or heard.sure or ep.level is RiskLevel.IMMINENT
                                 or (ep.kind in _TIMED and not ep.guessed))
+        # Someone else in danger who has gone or will not answer: that is now.
+        timed = timed or (ep.kind is RiskKind.THIRD_PARTY and self.script.out_of_reach(text))
         now = timed or (a.level is RiskLevel.IMMINENT and heard.fresh)
         if now and (ep.level is not RiskLevel.IMMINENT or timed):
             ep.level = RiskLevel.IMMINENT
@@ -350,7 +356,8 @@ def _load() -> CrisisScript:
     try:
         when = tuple(re.compile(p) for p in require(told, "when", _WHERE))
         head = tuple(re.compile(p) for p in require(told, "head", _WHERE))
+        gone = tuple(re.compile(p) for p in require(told, "gone", _WHERE))
     except re.error as ex:
         raise DataFileError(f"safety/{_WHERE} [told]: bad pattern ({ex})") from None
     require(answers, "head_injury", f"{_WHERE} [answers]")
-    return CrisisScript(tuple(signals), answers, order, steps, when, head)
+    return CrisisScript(tuple(signals), answers, order, steps, when, head, gone)
