@@ -379,3 +379,12 @@ def test_someone_out_of_reach_after_a_goodbye_is_now(listener: Listener) -> None
 def test_chest_pain_spreading_to_the_arm_is_an_emergency(listener: Listener) -> None:
     reply = session(listener).respond("there's a tight band across my chest, going down my left arm")
     assert reply.move is Move.CRISIS and "999" in reply.text
+
+
+def test_after_im_safe_ordinary_plans_are_not_read_as_danger(listener: Listener) -> None:
+    s = session(listener)
+    s.respond("last night I sat in the bath thinking I wish I could just disappear for good")
+    s.respond("not in a doing-something way. I think")
+    s.respond("honestly I'm safe, I'm not going to do anything, I just needed to say it to someone")
+    s.respond("anyway. my sister's coming up on Saturday so that'll be nice")
+    assert s.respond("we're going to try that new Lebanese place in town").move in ORDINARY

@@ -27,7 +27,7 @@ RECALL_FLOOR = 0.3
 ALARM_CEILING = 0.25
 #: Conversations not yet right at every turn when the reader shipped (SAFETY.md says which kind
 #: of turn goes wrong). Strict: one that starts passing must leave this list.
-KNOWN_WRONG = {"c06", "c08", "c10", "c15", "c19", "c23"}
+KNOWN_WRONG = {"c08", "c10", "c15", "c19", "c23"}
 
 
 def _load(name: str) -> list[dict[str, Any]]:

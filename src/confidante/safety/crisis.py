@@ -205,7 +205,10 @@ class CrisisTalk:
         # A plain "yes, I promise" read with the danger as context can sound like danger to a
         # model; only a reviewed phrase or a very sure reading outweighs the person's answer.
         confirmed = signal == "safe" or _AFFIRM.match(text) is not None
-        if (heard.sure and a.is_crisis) or unsure or (heard.fresh and not confirmed):
+        # A model reading "my sister's coming on Saturday" after "I'm safe" as danger through
+        # the context is no reason to reopen; a danger of its own is.
+        fresh = heard.fresh and (heard.alone or heard.certain)
+        if (heard.sure and a.is_crisis) or unsure or (fresh and not confirmed):
             ep.safe_said = False
             return CrisisTurn(self._reopen(heard, a, ep, rng, used), ep)
         ep.safe_confirmed = True

@@ -197,8 +197,9 @@ class SafetyGuard:
             sure=self._sure(assessment),
         )
         ep = state.crisis
-        if ep is not None and ep.guessed and heard.fresh and not (heard.certain or heard.sure):
-            # only while an episode is a model's guess: is this message a danger by itself?
+        if ep is not None and (ep.guessed or ep.safe_said) and heard.fresh and not heard.certain:
+            # only while an episode is a model's guess, or after "I'm safe": is this message a
+            # danger by itself, or only through the turn before it?
             heard = replace(heard, alone=self.assess(text).is_crisis)
         kind = state.crisis.kind if state.crisis is not None else assessment.kind
         render = renderer(state.locale, self.texts, kind if kind in CRISIS_KINDS else None)
