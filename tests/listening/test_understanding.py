@@ -404,3 +404,10 @@ def test_feelings_said_plainly_or_misspelt_are_heard(
     understander: Understander, text: str, feeling: str
 ) -> None:
     assert feeling in understander.understand(text, _state()).feelings
+
+
+def test_a_loss_with_a_time_span_is_still_the_point(understander: Understander) -> None:
+    # "six weeks ago" is context, but a death is what is said back
+    u = understander.understand("Hi. My dad died six weeks ago", _state())
+    assert u.clause == "your dad died six weeks ago"
+    assert understander.understand("My son is 16 and my daughter is 14.", _state()).clause is None

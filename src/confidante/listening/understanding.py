@@ -277,22 +277,26 @@ class Understander:
                 said = self._tidy(reflect(part))
                 if not self._worth_saying(part, said) or self._read.contempt(part):
                     continue  # a self-insult is never said back as a fact
+                loss = self._lex.loss(said)
                 if (
                     self._read.context.search(part)
                     and not self._read.carries.search(part)
                     and not _two_subjects(part)
+                    and not loss
                 ):
-                    continue  # ages and numbers are context, not the point (a contrast is)
+                    # ages and numbers are context, not the point (a contrast is, and so is a
+                    # loss: "my dad died six weeks ago")
+                    continue
                 n = len(said.split())
                 score = 1.0 + 0.1 * pos  # later sentences are usually the point
                 score += 2.0 if _FIRST_PERSON.search(part) else 0.0
                 score += 1.0 if self._lex.people.search(part) else 0.0
                 score += 1.0 if self._lex.has_feeling_cue(part) else 0.0
-                score += 2.0 if self._lex.loss(said) else 0.0  # a loss is what to say back
+                score += 2.0 if loss else 0.0  # a loss is what to say back
                 # what carries feeling beats numbers, ages and arrangements
                 score += 1.5 if self._read.carries.search(part) else 0.0
                 score += 1.5 if _CONTRAST.search(part) else 0.0  # kept whole only with two sides
-                context = self._read.context.search(part) and not _two_subjects(part)
+                context = self._read.context.search(part) and not (_two_subjects(part) or loss)
                 score -= 2.5 if context else 0.0
                 # "you feel useless" only repeats the feeling, which is said back on its own
                 score -= 1.5 if _JUST_FEELING.match(said) and n <= 5 else 0.0
