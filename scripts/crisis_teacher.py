@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
+
+from confidante.safety.reader import onnx_feed
 
 
 def teacher_targets(
@@ -33,7 +34,7 @@ def teacher_targets(
     started = time.time()
     kinds, nows = [], []
     for ids, types in enc:
-        feed = _feed(ids, types)
+        feed = onnx_feed(ids, types)
         outs = [s.run(None, feed) for s in sessions]
         kinds.append(np.mean([k[0] for k, _ in outs], axis=0))
         nows.append(float(np.mean([n[0] for _, n in outs])))
@@ -41,10 +42,3 @@ def teacher_targets(
     print(f"teacher: {len(enc)} rows read by {len(members)} members in {took:.0f} s")
     return np.asarray(kinds, dtype=np.float32), np.asarray(nows, dtype=np.float32)
 
-
-def _feed(ids: list[int], types: list[int]) -> dict[str, Any]:
-    return {
-        "input_ids": np.asarray([ids], dtype=np.int64),
-        "attention_mask": np.ones((1, len(ids)), dtype=np.int64),
-        "token_type_ids": np.asarray([types], dtype=np.int64),
-    }

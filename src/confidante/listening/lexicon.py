@@ -73,7 +73,7 @@ class Lexicon:
     contraction: re.Pattern[str]
     light: re.Pattern[str]  # "haha", "lol": a light remark
     small_talk: re.Pattern[str]  # a whole message that is only "hi" or "how are you?"
-    courtesy_tail: re.Pattern[str]  # "..., how are you?" ending a message that says more
+    courtesy_tail: re.Pattern[str]  # "..., how are you (Carolyn)?" ending a longer message
     farewell: re.Pattern[str]  # a whole message that is only "bye" or "have a nice day"
     trailing: re.Pattern[str]  # words dropped from the end of a clause said back
     hedge: re.Pattern[str]  # "maybe ..." at the start of a reflected clause
@@ -238,7 +238,7 @@ def load_lexicon() -> Lexicon:
                 rf"\b(?:{_alternation(list(data['contractions']))})\b", re.IGNORECASE
             ),
             courtesy_tail=re.compile(
-                rf"[\s,.;:!-]+(?:{_alternation(list(data['courtesy_tail']))})(?:\s+[A-Z]\w*)?\W*$",
+                rf"[\s,.;:!-]+(?:{_alternation(list(data['courtesy_tail']))})(?-i:\s+[A-Z]\w*)?\W*$",
                 re.IGNORECASE,
             ),
             small_talk=re.compile(

@@ -108,7 +108,8 @@ class Heard:
     quiet: bool = False  # nothing at all was found in the message itself, not even "low"
     sure: bool = False  # a reviewed phrase found a crisis, or the reader is very sure of one
     # read by itself, without the earlier turn, it is still a crisis: a second reading of its
-    # own, not the first one echoed through the context (asked only while an episode is a guess)
+    # own, not the first one echoed through the context (read only while an episode is a
+    # model's guess, or in answer to "will you stay safe?")
     alone: bool = False
 
 

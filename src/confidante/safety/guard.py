@@ -20,7 +20,6 @@ state: everything it needs about the session comes in ``state``.
 from __future__ import annotations
 
 import random
-from dataclasses import replace
 from functools import cache
 
 from confidante.conversation import Assessment, RiskKind, RiskLevel, SessionState
@@ -184,23 +183,20 @@ class SafetyGuard:
             return CrisisTurn(None, None)
         scan = self.lexicon.scan(text)
         own = [h for h in scan.hits if not h.past]
+        reasons = assessment.reasons
+        fresh = assessment.is_crisis and any(not r.startswith("context:") for r in reasons)
+        reviewed = any(r.startswith(("lexicon:", "foreign:")) for r in reasons)
+        certain = assessment.is_crisis and reviewed
         heard = Heard(
             spelled=self.lexicon.spell(text),
-            fresh=any(not r.startswith("context:") for r in assessment.reasons)
-            and assessment.is_crisis,
+            fresh=fresh,
             means=any("means" in h.rule.tags or "weapon" in h.rule.tags for h in own),
             time=scan.time,
-            certain=assessment.is_crisis and any(
-                r.startswith(("lexicon:", "foreign:")) for r in assessment.reasons
-            ),
-            quiet=all(r.startswith("context:") for r in assessment.reasons),
+            certain=certain,
+            quiet=all(r.startswith("context:") for r in reasons),
             sure=self._sure(assessment),
+            alone=fresh and not certain and self._alone(text, state),
         )
-        ep = state.crisis
-        if ep is not None and (ep.guessed or ep.safe_said) and heard.fresh and not heard.certain:
-            # only while an episode is a model's guess, or after "I'm safe": is this message a
-            # danger by itself, or only through the turn before it?
-            heard = replace(heard, alone=self.assess(text).is_crisis)
         kind = state.crisis.kind if state.crisis is not None else assessment.kind
         render = renderer(state.locale, self.texts, kind if kind in CRISIS_KINDS else None)
         talk = CrisisTalk(
@@ -224,6 +220,13 @@ class SafetyGuard:
             used.add(normalise(notice))
             return f"{notice} {render(self.texts.foreign_help)}"
         return render(self.texts.foreign_again)
+
+    def _alone(self, text: str, state: SessionState) -> bool:
+        """Whether the message is a danger read by itself, without the turn before it; read
+        only where the protocol asks (a model's guess, or the answer to "will you stay safe?")."""
+        ep = state.crisis
+        asked = ep is not None and (ep.guessed or (ep.safe_said and not ep.safe_confirmed))
+        return asked and self.assess(text).is_crisis
 
     @staticmethod
     def _sure(assessment: Assessment) -> bool:

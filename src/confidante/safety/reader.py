@@ -89,15 +89,20 @@ class CrisisReader:
         return [(p.ids, p.type_ids) for p in parts]
 
     def _run(self, ids: list[int], types: list[int]) -> tuple[Any, Any]:
-        feed = {
-            "input_ids": np.asarray([ids], dtype=np.int64),
-            "attention_mask": np.ones((1, len(ids)), dtype=np.int64),
-            "token_type_ids": np.asarray([types], dtype=np.int64),
-        }
+        feed = onnx_feed(ids, types)
         outputs = [session.run(None, feed) for session in self._sessions]
         kinds = np.mean([k[0] for k, _ in outputs], axis=0)
         now = float(np.mean([n[0] for _, n in outputs]))
         return kinds, now
+
+
+def onnx_feed(ids: list[int], types: list[int]) -> dict[str, Any]:
+    """The encoder's inputs for one window of token ids and type ids (a batch of one)."""
+    return {
+        "input_ids": np.asarray([ids], dtype=np.int64),
+        "attention_mask": np.ones((1, len(ids)), dtype=np.int64),
+        "token_type_ids": np.asarray([types], dtype=np.int64),
+    }
 
 
 _lock = threading.Lock()
