@@ -22,6 +22,11 @@ def session(listener: Listener, seed: int = 3, locale: str = "en_GB") -> Session
     return s
 
 
+def say(s: Session, *texts: str) -> Move:
+    """Say each message in turn; the move of the last reply."""
+    return [s.respond(t) for t in texts][-1].move
+
+
 def test_plans_after_a_disclosure_are_never_ordinary_listening(listener: Listener) -> None:
     s = session(listener)
     first = s.respond("I have the pills in front of me")
@@ -176,10 +181,10 @@ def test_signals(text: str, signal: str | None) -> None:
 
 def test_a_plain_yes_to_the_safety_check_is_believed(listener: Listener) -> None:
     s = session(listener)
-    s.respond("I keep thinking everyone would be better off if I just wasn't here.")
-    s.respond("I've got my dad's old pills in the drawer")
-    s.respond("I moved the pills to the car. I'm safe for tonight, I just needed to say it")
-    s.respond("yes I promise")
+    say(s, "I keep thinking everyone would be better off if I just wasn't here.",
+        "I've got my dad's old pills in the drawer",
+        "I moved the pills to the car. I'm safe for tonight, I just needed to say it",
+        "yes I promise")  # fmt: skip
     assert s.state.crisis is not None and s.state.crisis.safe_confirmed
     assert s.respond("my daughter is visiting on sunday").move is not Move.CRISIS
 
@@ -382,9 +387,11 @@ def test_chest_pain_spreading_to_the_arm_is_an_emergency(listener: Listener) -> 
 
 
 def test_after_im_safe_ordinary_plans_are_not_read_as_danger(listener: Listener) -> None:
-    s = session(listener)
-    s.respond("last night I sat in the bath thinking I wish I could just disappear for good")
-    s.respond("not in a doing-something way. I think")
-    s.respond("honestly I'm safe, I'm not going to do anything, I just needed to say it to someone")
-    s.respond("anyway. my sister's coming up on Saturday so that'll be nice")
-    assert s.respond("we're going to try that new Lebanese place in town").move in ORDINARY
+    moved = say(session(listener),
+                "last night I sat in the bath thinking I wish I could just disappear for good",
+                "not in a doing-something way. I think",
+                "honestly I'm safe, I'm not going to do anything, "
+                "I just needed to say it to someone",
+                "anyway. my sister's coming up on Saturday so that'll be nice",
+                "we're going to try that new Lebanese place in town")  # fmt: skip
+    assert moved in ORDINARY

@@ -11,14 +11,14 @@ from __future__ import annotations
 import json
 import random
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from confidante import Listener, ManualClock, Move
+from confidante import Listener, ManualClock, Reply
 from confidante.safety import SafetyGuard
-from confidante.safety.helplines import emergency_for
 
 DATA = Path(__file__).parent / "data"
 #: Share of each crisis category that must be caught (elevated or above).
@@ -79,22 +79,15 @@ def test_each_category_on_held_out_paraphrases(guard: SafetyGuard, category: str
     ],
     ids=[str(c["id"]) for c in CONVERSATIONS],
 )
-def test_each_conversation_turn_by_turn(listener: Listener, conv: dict[str, Any]) -> None:
+def test_each_conversation_turn_by_turn(
+    listener: Listener, conv: dict[str, Any], turn_right: Callable[[str, Reply, str], bool]
+) -> None:
     locale = str(conv.get("locale", "en_US"))
     session = listener.session(clock=ManualClock(), rng=random.Random(7), locale=locale)
     session.open()
-    emergency = emergency_for(locale).number
     wrong = []
     for n, turn in enumerate(conv["turns"], 1):
         reply = session.respond(str(turn["text"]))
-        expect = str(turn["expect"])
-        crisis = reply.move is Move.CRISIS
-        good = {
-            "any": True,
-            "listen": not crisis,
-            "crisis": crisis,
-            "imminent": crisis and emergency in reply.text,
-        }[expect]
-        if not good:
-            wrong.append(f"turn {n}: wanted {expect}, got {reply.move.value}")
+        if not turn_right(str(turn["expect"]), reply, locale):
+            wrong.append(f"turn {n}: wanted {turn['expect']}, got {reply.move.value}")
     assert not wrong, wrong
