@@ -106,3 +106,20 @@ def test_crisis_in_the_terminal_names_a_local_helpline(isolated_home: Path) -> N
     child.sendline("")
     child.expect(pexpect.EOF)
     assert "Samaritans" in (child.before or "") or "116 123" in (child.before or "")
+
+
+def test_words_at_the_relief_prompt_are_heard_and_read_for_safety(isolated_home: Path) -> None:
+    child = spawn("--seed", "3", "--locale", "en_GB", home=isolated_home)
+    child.expect("0 to 10|0 \\(light\\) to 10")
+    child.sendline("honestly some nights I think everyone would be better off without me")
+    child.expect("Samaritans")  # answered by the crisis protocol, not "type a whole number"
+    wait(child)
+    assert "whole number" not in child.before
+    child.sendline("/end")
+    child.expect("remember")
+    child.sendline("n")
+    child.expect("0 to 10")
+    child.sendline("")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0

@@ -76,8 +76,11 @@ class ChatLoop:
         """The whole hour; Ctrl-C and Ctrl-D lead to a graceful close, never a traceback."""
         try:
             self._say(self.session.disclosure().text)
-            self.session.set_relief_before(self._ask_relief(prompt("relief.before")))
+            score, words = self._ask_relief(prompt("relief.before"))
+            self.session.set_relief_before(score)
             self._say(self.session.open().text)
+            if words:
+                self._answer(words)  # they began to talk at the 0-10 prompt: heard, not refused
             self._status()
             stop = threading.Event()
             if sys.stdin.isatty():  # only a person at a terminal sits quietly at the prompt
@@ -110,15 +113,8 @@ class ChatLoop:
                 else:
                     self.term.say(prompt("terminal.unknown_command"))
                 continue
-            try:
-                with self._lock:
-                    reply = self.session.respond(line)
-                if reply.referral and self.tally is not None:
-                    self.tally.record(reply.kind)  # a failed count never stops the reply
-            except InputError as err:
-                self.term.say(str(err))
+            if not self._answer(line):
                 continue
-            self._say(reply.text)
             self._status()
             if self.session.time_up:
                 if self.session.should_close:
@@ -137,20 +133,41 @@ class ChatLoop:
             if session.state.turns:
                 self._say(session.summary().text)
                 offer_to_remember(self.term, session.memory_draft(), self.regular, self.settings)
-            session.set_relief_after(self._ask_relief(prompt("relief.after")))
+            score, words = self._ask_relief(prompt("relief.after"))
+            if words:
+                self._answer(words)  # said at the last check: still read, and answered
+            session.set_relief_after(score)
         except (EOFError, KeyboardInterrupt):
             self.term.blank()
         self._say(session.close().text)
 
-    def _ask_relief(self, question: str) -> int | None:
-        """Ask the 0-10 question; Enter skips; a wrong answer is asked again a few times."""
+    def _ask_relief(self, question: str) -> tuple[int | None, str]:
+        """Ask the 0-10 question; Enter skips. Words instead of a number are the person talking:
+        they are returned to be answered (and read for safety), never refused; a number out of
+        range is asked again a few times."""
         self.term.say(question)
         for _ in range(_TRIES):
+            answer = self.term.ask("0-10 › ")
             try:
-                return parse_relief(self.term.ask("0-10 › "))
+                return parse_relief(answer), ""
             except InputError as err:
+                if not answer.strip().lstrip("-").isdigit():
+                    return None, answer
                 self.term.say(str(err))
-        return None
+        return None, ""
+
+    def _answer(self, line: str) -> bool:
+        """Answer one message and say the reply; False when it could not be taken."""
+        try:
+            with self._lock:
+                reply = self.session.respond(line)
+            if reply.referral and self.tally is not None:
+                self.tally.record(reply.kind)  # a failed count never stops the reply
+        except InputError as err:
+            self.term.say(str(err))
+            return False
+        self._say(reply.text)
+        return True
 
     def _say(self, text: str) -> None:
         self.term.blank()
