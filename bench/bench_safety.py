@@ -139,6 +139,11 @@ def main() -> None:
     report("assess() without the reader", without)
     if reader is not None:
         report("reader.read() alone", timed(texts, reader.read))
+        # Same members, same messages, one after another: the side-by-side gain as a ratio.
+        sequence = reader.in_sequence()
+        report("reader.read() members in sequence", timed(texts, sequence.read))
+        same = all(reader.read(t) == sequence.read(t) for t in texts[:200])
+        print(f"side by side and in sequence read the same: {same}")
         ratio = np.percentile(with_reader, 50) / np.percentile(without, 50)
         print(f"reader cost: p50 x{ratio:.1f} of the guard without it")
     state = session(40)
