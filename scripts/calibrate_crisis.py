@@ -75,14 +75,13 @@ def reader_of(members: tuple[str, ...]) -> Any:
     import onnxruntime as ort
     from tokenizers import Tokenizer
 
-    from confidante.safety.reader import CrisisReader
+    from confidante.safety.reader import CrisisReader, session_options
 
     meta = json.loads((OUT / "crisis.json").read_text(encoding="utf-8"))
     tok = Tokenizer.from_file(str(OUT / "crisis_tokenizer.json"))
     tok.no_padding()
     tok.enable_truncation(int(meta["max_tokens"]), stride=32)
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 2
+    options = session_options(threads=2)
     sessions = [ort.InferenceSession(str(OUT / m), options) for m in members]
     return CrisisReader(sessions, tok, meta)
 

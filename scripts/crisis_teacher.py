@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from confidante.safety.reader import onnx_feed
+from confidante.safety.reader import onnx_feed, session_options
 
 
 def teacher_targets(
@@ -26,8 +26,7 @@ def teacher_targets(
     """The members' averaged kind probabilities and now-probabilities for each encoded row."""
     import onnxruntime as ort
 
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
+    options = session_options(threads)
     sessions = [
         ort.InferenceSession(str(m), options, providers=["CPUExecutionProvider"]) for m in members
     ]

@@ -82,3 +82,61 @@ def test_a_closing_does_not_hide_its_own_words(guard: SafetyGuard) -> None:
     assert guard.assess("thank you for everything. I'm ready now", state).is_crisis
     # An explicit yes to the direct question is never a closing.
     assert guard.assess("yes. thanks, it helped to say it", state).level is RiskLevel.ELEVATED
+
+
+def test_a_wish_to_be_with_someone_who_died_is_a_wish_to_die(guard: SafetyGuard) -> None:
+    wish = "i keep thinking i should just go be with him"
+    # Alone, "him" may be alive and across town: watchful, no crisis.
+    assert guard.assess(wish).level is RiskLevel.LOW
+    told = _state(("rough week, my grandpa died on tuesday", Assessment(), Move.ENCOURAGE),
+                  ("he taught me how to fish", Assessment(), Move.REFLECT_CONTENT))
+    a = guard.assess(wish, told)
+    assert a.level is RiskLevel.ELEVATED
+    assert "escalate:reunion+bereaved" in a.reasons
+    # A visit is not a wish to die, whatever was told before.
+    assert not guard.assess("I want to be with him tonight, he's been away for weeks", told).is_crisis
+
+
+def test_a_gun_in_the_house_after_a_wish_to_die_is_imminent(guard: SafetyGuard) -> None:
+    gun = "my dad has a handgun in the hall closet. the safe code is my birthday"
+    assert guard.assess(gun).level.rank <= RiskLevel.ELEVATED.rank
+    wished = _state(("I want to die", guard.assess("I want to die"), Move.CRISIS))
+    a = guard.assess(gun, wished)
+    assert a.level is RiskLevel.IMMINENT
+    assert "escalate:means+ideation" in a.reasons
+
+
+def test_a_second_quiet_sign_after_another_is_elevated(guard: SafetyGuard) -> None:
+    affairs = "been sorting out my affairs. updated my will"
+    first = guard.assess(affairs)
+    assert first.level is RiskLevel.LOW
+    assert "lexicon:prep.affairs" in first.reasons
+    a = guard.assess("rehomed my cat with the neighbour too", _state((affairs, first, Move.ENCOURAGE)))
+    assert a.level is RiskLevel.ELEVATED
+    assert "escalate:sign+sign" in a.reasons
+    # The same sign after an ordinary message stays low.
+    plain = _state(("we're moving to Spain in May", Assessment(), Move.ENCOURAGE))
+    assert guard.assess("rehomed my cat with the neighbour", plain).level is RiskLevel.LOW
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i'm honestly thinking of ending it this weekend",
+        "I want to die and I've picked next friday",
+        "going to kill myself after the funeral",
+    ],
+)
+def test_a_wish_to_die_with_a_day_named_is_imminent(guard: SafetyGuard, text: str) -> None:
+    assert guard.assess(text).level is RiskLevel.IMMINENT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i dont want to wake up tomorrow",  # the wish itself, no day decided
+        "there was a moment on tuesday where i thought about killing myself",  # a past day
+    ],
+)
+def test_a_day_that_is_no_plan_leaves_a_wish_elevated(guard: SafetyGuard, text: str) -> None:
+    assert guard.assess(text).level is RiskLevel.ELEVATED

@@ -54,3 +54,22 @@ def test_a_long_message_is_read_to_its_end(reader: CrisisReader, chars: int) -> 
     filler = (FILLER * (chars // len(FILLER)))[: chars - len(PLAN)]
     assert reader.read(filler + PLAN).crisis >= reader.elevated
     assert reader.read(filler).crisis < reader.elevated
+
+
+def test_a_forked_child_reads_with_a_pool_of_its_own(reader: CrisisReader) -> None:
+    import os
+    import signal
+    import time
+
+    expected = reader.read(MESSAGES[0])  # the parent's pool has threads now
+    pid = os.fork()
+    if pid == 0:  # the child: a read must not wait on the parent's threads, which it lacks
+        os._exit(0 if reader.read(MESSAGES[0]) == expected else 1)
+    deadline = time.monotonic() + 30
+    while (done := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if done[0] == 0:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        pytest.fail("the forked child's read hung on the parent's thread pool")
+    assert os.waitstatus_to_exitcode(done[1]) == 0

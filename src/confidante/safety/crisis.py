@@ -21,20 +21,15 @@ import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 
 from confidante.conversation import Assessment, CrisisEpisode, RiskKind, RiskLevel
-from confidante.errors import DataFileError
-from confidante.safety.datafiles import read_toml, require
-from confidante.safety.protocol import CRISIS_KINDS, Variant, pick, variants
+from confidante.safety.crisis_script import SIGNALS, CrisisScript
+from confidante.safety.protocol import CRISIS_KINDS, pick
+
+__all__ = ["CALM_TURNS", "SIGNALS", "CrisisScript", "CrisisTalk", "CrisisTurn", "Heard"]
 
 #: Calm turns after a confirmed "I'm safe" before the episode is closed.
 CALM_TURNS = 3
-SIGNALS = (
-    "unsafe", "refuse_help", "ambivalent", "reach_out", "reach_someone", "safe", "minimal",
-    "question",
-)  # fmt: skip
-_WHERE = "data/crisis.toml"
 # The step the protocol's first reply already took, by kind and level.
 _FIRST_STEPS = {
     RiskKind.SUICIDE_SELF_HARM: ("ask_direct",),
@@ -48,43 +43,16 @@ _TIMED = (RiskKind.HARMED_BY_OTHERS, RiskKind.HARMING_OTHERS, RiskKind.THIRD_PAR
 _AFFIRM = re.compile(r"^(yes|yeah|yea|yep|ya|i am|i do|i have|i did|i think so|sort of|kind of"
                      r"|kinda|a bit|a little|maybe|probably|i will|i'?ll try|definitely|sure)\b")
 # "I don't know" is no denial: it is answered as the minimal reply it is.
+# Agreeing to put the means away, however tentatively ("I suppose I could", "ok I will").
+_WILLING = re.compile(
+    r"^(ok(ay)?[.,]? |alright[.,]? |fine[.,]? |yes[.,]? |yeah[.,]? )?((i suppose|i guess|maybe) )?"
+    r"(i could|i can|i will|i'?ll (try|do (it|that)|put|move|give|hand)|i'?m putting"
+    r"|i suppose|i guess)"
+    r"(?! (just )?(take|swallow|down|do it (tonight|now)|end|kill|jump|use))\b"
+)
 _DENY = re.compile(
     r"^(no|nope|nah|not really|i'?m not|i don'?t(?! know| really know)|i haven'?t|never|i won'?t)\b"
 )
-
-
-@dataclass(frozen=True)
-class CrisisScript:
-    """The loaded crisis conversation: signals, answers and steps; immutable, shared."""
-
-    signals: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]
-    answers: dict[str, tuple[Variant, ...]]
-    order: dict[RiskKind, tuple[str, ...]]
-    steps: dict[tuple[RiskKind, str], tuple[Variant, ...]]
-    when: tuple[re.Pattern[str], ...] = ()  # a time told ("friday", "after the exams")
-    head: tuple[re.Pattern[str], ...] = ()  # a blow to the head ("I hit my head")
-    gone: tuple[re.Pattern[str], ...] = ()  # someone in danger out of reach ("not answering")
-
-    @classmethod
-    def load(cls) -> CrisisScript:
-        """The packaged script, parsed once per process."""
-        return _load()
-
-    def told_when(self, spelled: str) -> bool:
-        """True when the message names a time, near or not ("friday", "after christmas")."""
-        return _matches(self.when, spelled)
-
-    def hurt_head(self, spelled: str) -> bool:
-        """True when the message tells of a blow to the head."""
-        return _matches(self.head, spelled)
-
-    def out_of_reach(self, spelled: str) -> bool:
-        """True when the message tells that someone cannot be reached or has gone."""
-        return _matches(self.gone, spelled)
-
-    def signal(self, spelled: str) -> str | None:
-        """How the person answered, as one of ``SIGNALS``, or None for anything else."""
-        return next((name for name, ps in self.signals if _matches(ps, spelled)), None)
 
 
 @dataclass(frozen=True)
@@ -104,6 +72,7 @@ class Heard:
     fresh: bool  # the message itself carries risk, not only the session's context
     means: bool  # it speaks of means
     time: bool  # it names a time ("tonight")
+    soon: bool = False  # it names a near day ("tomorrow night", "this weekend")
     certain: bool = False  # a reviewed phrase (not only a model) found a crisis in it
     quiet: bool = False  # nothing at all was found in the message itself, not even "low"
     sure: bool = False  # a reviewed phrase found a crisis, or the reader is very sure of one
@@ -188,8 +157,12 @@ class CrisisTalk:
         if fresh or signal == "unsafe":
             ep.safe_said = ep.safe_confirmed = False
             ep.calm_turns = 0
-            if ep.guessed and not heard.sure:
-                ep.turns = 0  # still a guess: the next message may show it has passed again
+            if ep.guessed and not heard.sure and ep.kind is RiskKind.SUICIDE_SELF_HARM:
+                # Still a guess: ask directly again; the next message may show it has passed.
+                ep.turns = 0
+                ep.steps = [x for x in ep.steps if x != "ask_direct"] + ["ask_direct"]
+                again = pick(self.script.answers["ask_again"], rng, used, self._render)
+                return CrisisTurn(again, ep, opened=True)
             return CrisisTurn(self._reopen(heard, a, ep, rng, used), ep, opened=True)
         ep.calm_turns += 1
         return CrisisTurn(None, None if ep.calm_turns >= CALM_TURNS else ep)
@@ -212,6 +185,12 @@ class CrisisTalk:
         if (heard.sure and a.is_crisis) or unsure or (fresh and not confirmed):
             ep.safe_said = False
             return CrisisTurn(self._reopen(heard, a, ep, rng, used), ep)
+        if _body_now(ep) and not confirmed:
+            # While a body is in danger (an overdose taken, fainting), moving on is no answer
+            # to "will you be safe?": it is still the crisis, answered as such.
+            ep.safe_said = False
+            reply = self._in_crisis(heard, a, ep, signal, rng, used)
+            return CrisisTurn(reply, ep)
         ep.safe_confirmed = True
         return CrisisTurn(pick(self.script.answers["safe_confirmed"], rng, used, self._render), ep)
 
@@ -235,6 +214,10 @@ class CrisisTalk:
             # the danger changed ("he hit me" -> "I want to die"), as a reviewed phrase says; a
             # model's guess at the kind ("my mum's tablets": someone else?) never moves it
             ep.kind = a.kind
+        if signal == "safe" and _body_now(ep) and not self.script.safe_in_deed(text):
+            # "I'm fine, I'll just sleep it off" an hour after an overdose is no safety: said
+            # kindly, the emergency number again, and the episode stays where it is.
+            return pick(self.script.answers["safe_urgent"], rng, used, self._render)
         if signal == "safe" and not heard.certain:
             # "I won't do anything, I just needed to say it" can sound like danger to a model;
             # only a reviewed phrase of danger in the same message outranks it.
@@ -259,8 +242,10 @@ class CrisisTalk:
             # "No" to "are you thinking about ending your life?": the question was answered.
             ep.safe_said = ep.safe_confirmed = True
             return pick(self.script.answers["cleared"], rng, used, self._render)
-        if heard.sure:
-            ep.guessed = False  # a later reading, reviewed or very sure, bore the guess out
+        if heard.sure or (last == "ask_direct" and _AFFIRM.match(text)):
+            # a later reading, reviewed or very sure, or a "yes" to the direct question bore
+            # the guess out
+            ep.guessed = False
         if heard.means or (last == "ask_means" and (_AFFIRM.match(text) or heard.fresh)):
             # "yes", or an answer to the means question that itself reads as danger ("my mum's
             # got a whole box of her sleeping tablets"): the means are there
@@ -271,12 +256,22 @@ class CrisisTalk:
         # Harm by or to others, or to a friend, turns on a time by itself: "he's coming tonight".
         timed = heard.time and (ep.means or heard.sure or ep.level is RiskLevel.IMMINENT
                                 or (ep.kind in _TIMED and not ep.guessed))
+        # Harm by or to others on a near day is as good as now: "he closes tomorrow night".
+        timed = timed or (heard.soon and ep.kind in _TIMED and not ep.guessed)
         # Someone else in danger who has gone or will not answer: that is now.
         timed = timed or (ep.kind is RiskKind.THIRD_PARTY and self.script.out_of_reach(text))
         now = timed or (a.level is RiskLevel.IMMINENT and heard.fresh)
         if now and (ep.level is not RiskLevel.IMMINENT or timed):
             ep.level = RiskLevel.IMMINENT
+            if "offer_help" not in ep.steps:
+                ep.steps.append("offer_help")  # the emergency reply gives the number and line
             return self._first(Assessment(RiskLevel.IMMINENT, ep.kind, a.reasons), rng, used)
+        if last == "means_away" and not heard.certain and _WILLING.match(text):
+            # "I suppose I could": encouraged to do it now; the next step waits a turn.
+            parts = [pick(self.script.answers["will_move_means"], rng, used, self._render)]
+            if ep.level is RiskLevel.IMMINENT:
+                parts.append(pick(self.script.answers["emergency"], rng, used, self._render))
+            return " ".join(parts)
         answer = self._answer(signal, heard, text, last)
         parts = [pick(self.script.answers[answer], rng, used, self._render)]
         # A medical emergency is urgent whatever the level: chest pain that is "probably wind"
@@ -325,43 +320,9 @@ class CrisisTalk:
         return "stay"
 
 
-def _matches(patterns: tuple[re.Pattern[str], ...], spelled: str) -> bool:
-    """True when any pattern matches the spelled-out message (lower case, trimmed)."""
-    text = spelled.strip().lower()
-    return any(p.search(text) for p in patterns)
-
-
-@cache
-def _load() -> CrisisScript:
-    data = read_toml(_WHERE)
-    raw = require(data, "signals", _WHERE)
-    signals = []
-    for name in SIGNALS:
-        try:
-            signals.append((name, tuple(re.compile(p) for p in require(raw, name, _WHERE))))
-        except re.error as ex:
-            raise DataFileError(f"safety/{_WHERE} [signals.{name}]: bad pattern ({ex})") from None
-    answers_raw = require(data, "answers", _WHERE)
-    answers = {k: variants(v, f"{_WHERE} [answers.{k}]") for k, v in answers_raw.items()}
-    for needed in (*SIGNALS, "means", "affirm", "deny", "other", "safe_confirmed", "emergency",
-                   "cleared", "moved_on"):
-        require(answers, needed, f"{_WHERE} [answers]")
-    order: dict[RiskKind, tuple[str, ...]] = {}
-    steps: dict[tuple[RiskKind, str], tuple[Variant, ...]] = {}
-    for kind in CRISIS_KINDS:
-        order[kind] = tuple(require(require(data, "order", _WHERE), kind.value, _WHERE))
-        table = require(require(data, "steps", _WHERE), kind.value, f"{_WHERE} [steps]")
-        for step in order[kind]:
-            where = f"{_WHERE} [steps.{kind.value}.{step}]"
-            steps[(kind, step)] = variants(require(table, step, where), where)
-        if "stay" not in order[kind]:
-            raise DataFileError(f"safety/{_WHERE} [order.{kind.value}]: must end with stay")
-    told = require(data, "told", _WHERE)
-    try:
-        when = tuple(re.compile(p) for p in require(told, "when", _WHERE))
-        head = tuple(re.compile(p) for p in require(told, "head", _WHERE))
-        gone = tuple(re.compile(p) for p in require(told, "gone", _WHERE))
-    except re.error as ex:
-        raise DataFileError(f"safety/{_WHERE} [told]: bad pattern ({ex})") from None
-    require(answers, "head_injury", f"{_WHERE} [answers]")
-    return CrisisScript(tuple(signals), answers, order, steps, when, head, gone)
+def _body_now(ep: CrisisEpisode) -> bool:
+    """A body in danger now: a medical emergency (an overdose taken), or an eating disorder
+    with fainting or a racing heart. "I'm fine" is not safety there."""
+    return ep.kind is RiskKind.MEDICAL_EMERGENCY or (
+        ep.kind is RiskKind.EATING_DISORDER and ep.level is RiskLevel.IMMINENT
+    )

@@ -33,6 +33,8 @@ class Context:
     crisis_kind: RiskKind | None  # the latest crisis kind of the session, if any
     episode: RiskKind | None = None  # the kind of the crisis episode still open, if any
     worried: RiskKind | None = None  # the previous message was read as low risk of this kind
+    signed: RiskKind | None = None  # ... and a reviewed phrase was among what read it so
+    bereaved: bool = False  # the person has told of a death in this session (read on demand)
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class Combo:
     means: bool  # the person's own live means ("I have the pills")
     despair: bool  # the person's own live despair ("what's the point", "I can't do this anymore")
     past_risk: bool  # a past attempt or past ideation of their own
+    soon: bool = False  # a near time is named ("this weekend", "on friday", "tomorrow night")
 
 
 def despair(hit: Hit) -> bool:
@@ -75,14 +78,18 @@ def escalate(
     tags = hit.rule.tags
     level = hit.rule.level
     means = combo.means
+    own = not hit.third_party and not hit.past
     if level is RiskLevel.IMMINENT:
         return level, ""
     if "means" in tags and (scan.time or ideation):
         return RiskLevel.IMMINENT, "means+time" if scan.time else "means+ideation"
-    if "intent" in tags and level is RiskLevel.ELEVATED and (scan.time or means):
-        return RiskLevel.IMMINENT, "intent+time" if scan.time else "intent+means"
+    if "intent" in tags and level is RiskLevel.ELEVATED and (scan.time or combo.soon or means):
+        return RiskLevel.IMMINENT, "intent+means" if means else "intent+time"
     if "active" in tags and scan.time:
         return RiskLevel.IMMINENT, "ideation+time"
+    if own and "ideation" in tags and level is RiskLevel.ELEVATED and combo.soon:
+        # A decided day is a plan: "thinking of ending it this weekend. got it all worked out"
+        return RiskLevel.IMMINENT, "ideation+soon"
     if "farewell" in tags and (ctx.prior_ideation or means or scan.time):
         return RiskLevel.IMMINENT, "farewell"
     if "threat" in tags and (scan.time or weapon):
@@ -91,7 +98,14 @@ def escalate(
         return RiskLevel.IMMINENT, "harm+weapon" if weapon else "harm+time"
     if ("chest" in tags or "breath" in tags) and chest_and_breath:
         return RiskLevel.IMMINENT, "chest+breath"
-    own = not hit.third_party and not hit.past
+    if own and "reunion" in tags and ctx.bereaved:
+        # "I should just go be with him" after "my grandpa died on tuesday"
+        return RiskLevel.ELEVATED, "reunion+bereaved"
+    if own and level is RiskLevel.LOW and ctx.signed is hit.rule.kind and (
+        "farewell" in tags or "intent" in tags or "means" in tags
+    ):
+        # A second quiet sign after another: "updated my will" then "rehomed my cat".
+        return RiskLevel.ELEVATED, "sign+sign"
     if own and "means" in tags and combo.despair:
         # Means with despair, even without a word of dying: "I have the pills. What's the point."
         return RiskLevel.ELEVATED, "means+despair"
@@ -122,16 +136,18 @@ def context_of(state: SessionState | None) -> Context:
         asked = last.kind if last.kind in CRISIS_KINDS else RiskKind.SUICIDE_SELF_HARM
     kinds = [k for k in state.crisis_kinds if k in CRISIS_KINDS]
     kinds += [t.assessment.kind for t in state.turns if t.assessment.is_crisis]
-    worried = None
+    worried = signed = None
     if state.turns:
         last_a = state.turns[-1].assessment
         own = any(not r.startswith("context:") for r in last_a.reasons)
         if own and last_a.level is RiskLevel.LOW and last_a.kind in CRISIS_KINDS:
             worried = last_a.kind
+            if any(r.startswith("lexicon:") for r in last_a.reasons):
+                signed = last_a.kind
     ep = state.crisis
     open_kind = ep.kind if ep is not None and not ep.safe_confirmed else None
     return Context(prior_ideation=prior, asked=asked, crisis_kind=kinds[-1] if kinds else None,
-                    episode=open_kind, worried=worried)
+                    episode=open_kind, worried=worried, signed=signed)
 
 
 def context_findings(scan: Scan, ctx: Context, findings: list[Finding]) -> list[Finding]:

@@ -20,6 +20,7 @@ state: everything it needs about the session comes in ``state``.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from functools import cache
 
 from confidante.conversation import Assessment, RiskKind, RiskLevel, SessionState
@@ -54,6 +55,8 @@ MODEL_MIN_WORDS = 20
 # How sure the reader must be to go past a phrase the lexicon keeps low, or to say "now" alone.
 READER_SURE = 0.9
 READER_NOW = 0.6
+# How far back a death told makes "I should just go be with him" a wish to die.
+_BEREAVED_TURNS = 20
 BOUNDARY_IDS = (
     "diagnosis", "medication", "legal", "sexual", "romance",
     "friendship", "other_users", "rules", "ai_question", "minor",
@@ -93,6 +96,9 @@ class SafetyGuard:
         """Assess one message, in the context of the session so far when ``state`` is given."""
         scan = self.lexicon.scan(text)
         ctx = context_of(state)
+        if state is not None and any("reunion" in h.rule.tags for h in scan.hits):
+            told = any(self.lexicon.told_death(t.said.text) for t in state.turns[-_BEREAVED_TURNS:])
+            ctx = replace(ctx, bereaved=told)
         findings = self._lexicon_findings(scan, ctx)
         findings.extend(self._model_findings(scan, findings))
         findings.extend(self._reader_findings(text, scan, findings, state))
@@ -127,7 +133,7 @@ class SafetyGuard:
             and (h.rule.id.startswith("attempt.") or (h.past and "ideation" in h.rule.tags))
             for h in scan.hits
         )  # fmt: skip
-        combo = Combo(means_now, despair_now, past_risk)
+        combo = Combo(means_now, despair_now, past_risk, scan.soon)
         out: list[Finding] = []
         for hit in scan.hits:
             both = chest and breath
@@ -192,6 +198,7 @@ class SafetyGuard:
             fresh=fresh,
             means=any("means" in h.rule.tags or "weapon" in h.rule.tags for h in own),
             time=scan.time,
+            soon=scan.soon,
             certain=certain,
             quiet=all(r.startswith("context:") for r in reasons),
             sure=self._sure(assessment),

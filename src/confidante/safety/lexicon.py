@@ -55,6 +55,7 @@ class Scan:
     negated: tuple[str, ...]  # ids of rules that matched but were negated
     idioms: tuple[str, ...]  # ids of idioms blanked out
     time: bool  # an imminence time marker ("tonight", "in an hour")
+    soon: bool  # a near day ("this weekend", "on friday")
     recurrence: bool  # "again", "lately": the past is present again
     affirmative: bool  # the whole message is a "yes" (to a direct safety question)
     closing: bool  # a short, positive closing ("Thanks. It helped to say it.")
@@ -80,6 +81,8 @@ class Lexicon:
     recovery: re.Pattern[str]
     recurrence: re.Pattern[str]
     time: re.Pattern[str]
+    soon: re.Pattern[str]
+    bereaved: re.Pattern[str]  # a death told; read in earlier messages only for a reunion wish
     affirmative: re.Pattern[str]
     closing: re.Pattern[str]
     closing_words: int
@@ -151,11 +154,16 @@ class Lexicon:
             negated=tuple(negated),
             idioms=idioms,
             time=bool(self.time.search(prepared)),
+            soon=bool(self.soon.search(prepared)),
             recurrence=recurrence,
             affirmative=bool(self.affirmative.match(prepared)),
             closing=n <= self.closing_words and bool(self.closing.match(prepared)),
             words=n,
         )
+
+    def told_death(self, text: str) -> bool:
+        """True when the message tells of a death ("my grandpa died on tuesday")."""
+        return bool(self.bereaved.search(self.spell(text)))
 
     def _negated(self, before: str) -> bool:
         # "not sure", "never felt so" and the like look negative but are not negations.
@@ -259,6 +267,8 @@ def _load() -> Lexicon:
         recovery=marker("recovery"),
         recurrence=marker("recurrence"),
         time=marker("time"),
+        soon=marker("soon"),
+        bereaved=marker("bereaved"),
         affirmative=marker("affirmative"),
         closing=marker("closing"),
         closing_words=int(markers.get("closing_words", 25)),

@@ -62,7 +62,7 @@ class CrisisReader:
         self._sessions = sessions
         self._meta = meta
         # Members after the first run on a shared pool while the caller's thread runs the first.
-        self._pool = _pool() if side_by_side and len(sessions) > 1 else None
+        self._side_by_side = side_by_side and len(sessions) > 1
         self._tok = tokenizer
         self.name = str(meta["name"])
         self.kinds = tuple(RiskKind(k) for k in meta["kinds"])
@@ -107,10 +107,11 @@ class CrisisReader:
 
     def _run(self, ids: list[int], types: list[int]) -> tuple[Any, float]:
         feed = onnx_feed(ids, types)
-        if self._pool is None:
+        if not self._side_by_side:
             outputs = [session.run(None, feed) for session in self._sessions]
         else:
-            rest = [self._pool.submit(s.run, None, feed) for s in self._sessions[1:]]
+            pool = _pool()
+            rest = [pool.submit(s.run, None, feed) for s in self._sessions[1:]]
             outputs = [self._sessions[0].run(None, feed), *(f.result() for f in rest)]
         kinds = np.mean([k[0] for k, _ in outputs], axis=0)
         now = float(np.mean([n[0] for _, n in outputs]))
@@ -126,6 +127,24 @@ def onnx_feed(ids: list[int], types: list[int]) -> dict[str, Any]:
     }
 
 
+def session_options(threads: int = 1) -> Any:
+    """onnxruntime options every reader of these models uses (the app, calibration, teacher).
+
+    One thread per read by default: the server runs many sessions at once on shared cores.
+    Without VNNI, x86 int8 kernels saturate products to 16 bits, so one message read a little
+    differently on another CPU (0.698 here, 0.70 there) and a golden transcript changed with
+    the machine; the exact U8U8 path (``session.x64quantprecision``, used only on such CPUs)
+    gives every x86 machine the same readings, at some speed there.
+    """
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.add_session_config_entry("session.x64quantprecision", "1")
+    return options
+
+
 _lock = threading.Lock()
 
 
@@ -134,6 +153,10 @@ def _pool() -> ThreadPoolExecutor:
     # As many threads as cores: many sessions read at once in the server, and one thread would
     # queue every second member behind the others.
     return ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="crisis-reader")
+
+
+# A forked child has none of the parent's pool threads: it starts a pool of its own.
+os.register_at_fork(after_in_child=_pool.cache_clear)
 
 
 @cache
@@ -154,10 +177,7 @@ def _load() -> CrisisReader | None:
             raise DataFileError(f"safety/{_META} or {_TOKENIZER}: {ex}; reinstall") from None
         tok.no_padding()
         tok.enable_truncation(int(meta["max_tokens"]), stride=32)
-        options = ort.SessionOptions()
-        # One thread per read: the server runs many sessions at once, and two cores are shared.
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
+        options = session_options(threads=1)
         try:
             sessions = [
                 ort.InferenceSession(m.read_bytes(), options, providers=["CPUExecutionProvider"])
