@@ -14,8 +14,8 @@ from pathlib import Path
 from confidante import Listener, ManualClock, Reply
 
 DEV = Path(__file__).resolve().parents[2] / "scripts" / "dialogues" / "crisis_dialogues_dev.jsonl"
-#: Turns right when the floor was set: 337 of 382.
-FLOOR = 320
+#: Turns right when the floor was set: 366 of 382 (stop 21; 337 at stop 20).
+FLOOR = 355
 
 
 def test_the_development_conversations_hold_their_floor(

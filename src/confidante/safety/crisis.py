@@ -266,8 +266,13 @@ class CrisisTalk:
             if "offer_help" not in ep.steps:
                 ep.steps.append("offer_help")  # the emergency reply gives the number and line
             return self._first(Assessment(RiskLevel.IMMINENT, ep.kind, a.reasons), rng, used)
-        if last == "means_away" and not heard.certain and _WILLING.match(text):
+        # The emergency reply asks to move away from the means too, so "I suppose I could"
+        # after it answers that as well.
+        asked_away = last == "means_away" or (ep.means and ep.level is RiskLevel.IMMINENT)
+        if asked_away and not heard.certain and _WILLING.match(text):
             # "I suppose I could": encouraged to do it now; the next step waits a turn.
+            if "means_away" not in ep.steps:
+                ep.steps.append("means_away")
             parts = [pick(self.script.answers["will_move_means"], rng, used, self._render)]
             if ep.level is RiskLevel.IMMINENT:
                 parts.append(pick(self.script.answers["emergency"], rng, used, self._render))
