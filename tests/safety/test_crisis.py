@@ -438,3 +438,13 @@ def test_a_passed_guess_read_as_danger_again_is_asked_about_directly(listener: L
     assert out.reply is not None
     assert "ending your life" in out.reply or "suicide" in out.reply
     assert episode.steps[-1] == "ask_direct" and episode.turns == 0
+
+
+def test_means_named_in_the_disclosure_are_not_asked_about_again(listener: Listener) -> None:
+    s = session(listener)
+    say(s, "My mum's been in the hospice for three weeks now.",
+        "Honestly sometimes I think about just taking all of her morphine myself.")  # fmt: skip
+    reply = s.respond("I don't know. Not really a plan. It's just there, in the cupboard at her flat.")
+    assert reply.move is Move.CRISIS and "thinking of using" not in reply.text
+    reply = s.respond("I suppose I could give the key to my brother.")
+    assert reply.move is Move.CRISIS and "when, or how" not in reply.text

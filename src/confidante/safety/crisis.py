@@ -46,7 +46,8 @@ _AFFIRM = re.compile(r"^(yes|yeah|yea|yep|ya|i am|i do|i have|i did|i think so|s
 # Agreeing to put the means away, however tentatively ("I suppose I could", "ok I will").
 _WILLING = re.compile(
     r"^(ok(ay)?[.,]? |alright[.,]? |fine[.,]? |yes[.,]? |yeah[.,]? )?((i suppose|i guess|maybe) )?"
-    r"(i could|i can|i will|i'?ll (try|do (it|that)|put|move|give|hand)|i'?m putting"
+    r"(i could( give| put| move| hand)?|i can|i will|i'?ll (try|do (it|that)|put|move|give|hand)"
+    r"|i'?m putting"
     r"|i suppose|i guess)"
     r"(?! (just )?(take|swallow|down|do it (tonight|now)|end|kill|jump|use))\b"
 )
@@ -268,8 +269,11 @@ class CrisisTalk:
             return self._first(Assessment(RiskLevel.IMMINENT, ep.kind, a.reasons), rng, used)
         # The emergency reply asks to move away from the means too, so "I suppose I could"
         # after it answers that as well.
-        asked_away = last == "means_away" or (ep.means and ep.level is RiskLevel.IMMINENT)
-        if asked_away and not heard.certain and _WILLING.match(text):
+        asked_away = last in ("means_away", "ask_means") or (
+            ep.means and ep.level is RiskLevel.IMMINENT
+        )
+        helping = signal in ("reach_out", "reach_someone")
+        if asked_away and ep.means and not heard.certain and not helping and _WILLING.match(text):
             # "I suppose I could": encouraged to do it now; the next step waits a turn.
             if "means_away" not in ep.steps:
                 ep.steps.append("means_away")

@@ -196,7 +196,7 @@ class SafetyGuard:
         heard = Heard(
             spelled=self.lexicon.spell(text),
             fresh=fresh,
-            means=any("means" in h.rule.tags or "weapon" in h.rule.tags for h in own),
+            means=any(h.rule.tags & {"means", "weapon", "named_means"} for h in own),
             time=scan.time,
             soon=scan.soon,
             certain=certain,
