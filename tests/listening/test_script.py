@@ -11,8 +11,8 @@ from confidante.listening.rules import Rules
 from confidante.listening.script import load_script
 
 LISTENING = Path(__file__).parents[2] / "src" / "confidante" / "listening"
-# the candidate makers: the rules, and the makers of shaped reflections beside them
-MAKERS = [LISTENING / "rules.py", LISTENING / "shapes.py"]
+# the candidate makers: the rules, the weighted candidates, and the makers of shaped reflections
+MAKERS = [LISTENING / "rules.py", LISTENING / "candidates.py", LISTENING / "shapes.py"]
 
 
 def _defined_feelings() -> set[str]:

@@ -1,9 +1,10 @@
 """The listening policy: which move the next reply makes, what it should mention, and why.
 
 The method is data: ``listening/rules.py`` holds an ordered list of small rules, each
-``(understanding, memory) -> Plan | None``, and candidate makers; ``data/policy.toml`` holds the
-rule order, the weights by reason id, the limits and the word sets. This module runs them: the
-first rule that gives a plan decides; otherwise one candidate is drawn by weight.
+``(understanding, memory) -> Plan | None``, and ``listening/candidates.py`` the candidate makers;
+``data/policy.toml`` holds the rule order, the weights by reason id, the limits and the word sets.
+This module runs them: the first rule that gives a plan decides; otherwise one candidate is drawn
+by weight.
 
 The targets come from counselling practice (MITI 4) and hold over a whole session: reflections
 at least twice as often as questions; never two questions in a row; more than half of
@@ -24,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from confidante.conversation import Move, SessionState, Understanding
+from confidante.listening.candidates import Candidates
 from confidante.listening.lexicon import load_lexicon
 from confidante.listening.memory import Memory
 from confidante.listening.plan import Plan
@@ -38,6 +40,7 @@ class Policy:
         self._lex = load_lexicon()
         self._script = load_script()
         self._rules = Rules(self._lex, self._script)
+        self._candidates = Candidates(self._rules)
         self._labels = self._rules.labels
         self._and = self._lex.list_joiner
         self._named = self._rules.named
@@ -91,7 +94,7 @@ class Policy:
                     continue
                 plan = Plan(Move.SUMMARIZE, slots, plan.reasons)
             return self._sized(plan, u)
-        candidates = self._rules.candidates(u, mem, rng)
+        candidates = self._candidates.candidates(u, mem, rng)
         if not candidates:
             # nothing fits: a short encourager, or a plain validation after two of them
             gentle = {"angle": "gentle"} if self._rules.weighty(u, mem) else {}
