@@ -226,6 +226,15 @@ def test_a_short_self_judgement_is_heard_as_a_part_wondering() -> None:
         assert plans[1].slots == slots
 
 
+def test_wondering_whether_one_should_have_done_more_is_heard_as_a_part_wondering() -> None:
+    loss = Understanding(topics=("grief",), clause="your dad died in March", words=5)
+    wonder = Understanding(clause="you keep wondering if you should have visited more", words=9)
+    for seed in range(20):
+        _, plans = _run([loss, wonder], seed)
+        assert plans[1].move is Move.REFLECT_CONTENT, plans[1]
+        assert plans[1].slots["clause"] == "you should have visited more"
+
+
 def test_a_loss_is_named_once() -> None:
     loss = Understanding(topics=("grief",), clause="your mother died in March", words=6)
     for seed in range(20):
