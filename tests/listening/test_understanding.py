@@ -395,3 +395,17 @@ def test_a_courtesy_at_the_end_is_not_the_question(understander: Understander) -
     assert u.clause == "you are feeling a bit tired today"
     assert understander.understand("Is it my fault, how are you?", _state()).asks == "fault"
 
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I just hope there was no pain at the end.", "I hope she wasn't scared when it happened."],
+)
+def test_a_hope_about_what_already_happened_is_a_worry(understander: Understander, text: str) -> None:
+    u = understander.understand(text, _state())
+    assert "hopeful" not in u.feelings and u.feelings[:1] == ("anxious",)
+
+
+def test_a_hope_for_what_is_to_come_stays_hopeful(understander: Understander) -> None:
+    u = understander.understand("I hope she has a good time in Spain.", _state())
+    assert "anxious" not in u.feelings

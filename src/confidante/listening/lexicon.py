@@ -84,6 +84,7 @@ class Lexicon:
     judgements: frozenset[str]  # self-named feelings that judge oneself ("useless")
     losses: tuple[Loss, ...]
     no_goodbye: re.Pattern[str]
+    worried_hope: re.Pattern[str]  # "I hope there was no pain": a hope that is a worry
     loss_hedge: re.Pattern[str]  # before a loss: a question, fear or hypothetical, not a loss
 
     def named_feelings(self, text: str) -> tuple[str, ...]:
@@ -275,6 +276,7 @@ def load_lexicon() -> Lexicon:
                 for x in data["loss"]
             ),
             no_goodbye=re.compile(str(data["no_goodbye"]), re.IGNORECASE),
+            worried_hope=re.compile(str(data["worried_hope"]), re.IGNORECASE),
             loss_hedge=re.compile(str(data["loss_hedge"]), re.IGNORECASE),
         )
     except (KeyError, TypeError, re.error) as ex:

@@ -138,6 +138,9 @@ class Understander:
         if _NOBODY.search(text):
             # "nobody asks how my day was": a good feeling read from it is its opposite
             model = tuple(f for f in model if f not in self._positive)
+        if self._lex.worried_hope.search(text):
+            # "I hope there was no pain at the end": a worry about what can't be known now
+            model = ("anxious", *(f for f in model if f not in self._positive))
         found = list(dict.fromkeys([*own, *model]))
         found = [f for f in found if f != "amused"][:2]
         if self._lex.light.search(text) and not own and len(_WORDS.findall(text)) <= 25:
