@@ -71,12 +71,22 @@ def _matches(patterns: tuple[re.Pattern[str], ...], spelled: str) -> bool:
 def _load() -> CrisisScript:
     data = read_toml(_WHERE)
     raw = require(data, "signals", _WHERE)
+    told = require(data, "told", _WHERE)
+    try:
+        when = tuple(re.compile(p) for p in require(told, "when", _WHERE))
+        head = tuple(re.compile(p) for p in require(told, "head", _WHERE))
+        gone = tuple(re.compile(p) for p in require(told, "gone", _WHERE))
+        helped = tuple(re.compile(p) for p in require(told, "helped", _WHERE))
+    except re.error as ex:
+        raise DataFileError(f"safety/{_WHERE} [told]: bad pattern ({ex})") from None
     signals = []
     for name in SIGNALS:
         try:
-            signals.append((name, tuple(re.compile(p) for p in require(raw, name, _WHERE))))
+            patterns = tuple(re.compile(p) for p in require(raw, name, _WHERE))
         except re.error as ex:
             raise DataFileError(f"safety/{_WHERE} [signals.{name}]: bad pattern ({ex})") from None
+        # safety in deeds ("I flushed them", "my sister's here") is said safety too
+        signals.append((name, patterns + helped if name == "safe" else patterns))
     answers_raw = require(data, "answers", _WHERE)
     answers = {k: variants(v, f"{_WHERE} [answers.{k}]") for k, v in answers_raw.items()}
     for needed in (*SIGNALS, "means", "affirm", "deny", "other", "safe_confirmed", "emergency",
@@ -92,13 +102,5 @@ def _load() -> CrisisScript:
             steps[(kind, step)] = variants(require(table, step, where), where)
         if "stay" not in order[kind]:
             raise DataFileError(f"safety/{_WHERE} [order.{kind.value}]: must end with stay")
-    told = require(data, "told", _WHERE)
-    try:
-        when = tuple(re.compile(p) for p in require(told, "when", _WHERE))
-        head = tuple(re.compile(p) for p in require(told, "head", _WHERE))
-        gone = tuple(re.compile(p) for p in require(told, "gone", _WHERE))
-        helped = tuple(re.compile(p) for p in require(told, "helped", _WHERE))
-    except re.error as ex:
-        raise DataFileError(f"safety/{_WHERE} [told]: bad pattern ({ex})") from None
     require(answers, "head_injury", f"{_WHERE} [answers]")
     return CrisisScript(tuple(signals), answers, order, steps, when, head, gone, helped)
