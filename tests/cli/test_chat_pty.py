@@ -28,6 +28,15 @@ def wait(child: pexpect.spawn, prompt: str = "you ›") -> None:
     child.expect(re.escape("\x1b[?2004h") + r"[^\r\n]*?" + re.escape(prompt))
 
 
+def end_session(child: pexpect.spawn, relief: str = "", prompt: str = "0 to 10") -> None:
+    """End the hour with /end, decline to be remembered, and answer the closing 0-10 check."""
+    child.sendline("/end")
+    child.expect("remember")  # the offer to be remembered
+    child.sendline("n")
+    child.expect(prompt)
+    child.sendline(relief)
+
+
 def test_a_whole_session_in_the_terminal(isolated_home: Path) -> None:
     child = spawn("--seed", "3", "--locale", "en_US", home=isolated_home)
     child.expect("AI")
@@ -48,11 +57,7 @@ def test_a_whole_session_in_the_terminal(isolated_home: Path) -> None:
     child.expect("empty")
     child.sendline("My son never calls either.")
     wait(child)
-    child.sendline("/end")
-    child.expect("remember")  # the offer to be remembered
-    child.sendline("n")
-    child.expect("0 to 10")
-    child.sendline("5")
+    end_session(child, "5")
     child.expect("leaving at 5")
     child.expect(pexpect.EOF)
     child.close()
@@ -99,11 +104,7 @@ def test_crisis_in_the_terminal_names_a_local_helpline(isolated_home: Path) -> N
     child.sendline("I want to kill myself")
     wait(child)
     assert "116 123" in child.before or "Samaritans" in child.before
-    child.sendline("/end")
-    child.expect("remember")
-    child.sendline("n")
-    wait(child, "0-10 ›")
-    child.sendline("")
+    end_session(child, prompt="0-10 ›")
     child.expect(pexpect.EOF)
     assert "Samaritans" in (child.before or "") or "116 123" in (child.before or "")
 
@@ -115,11 +116,7 @@ def test_words_at_the_relief_prompt_are_heard_and_read_for_safety(isolated_home:
     child.expect("Samaritans")  # answered by the crisis protocol, not "type a whole number"
     wait(child)
     assert "whole number" not in child.before
-    child.sendline("/end")
-    child.expect("remember")
-    child.sendline("n")
-    child.expect("0 to 10")
-    child.sendline("")
+    end_session(child)
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0

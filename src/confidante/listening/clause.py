@@ -30,7 +30,8 @@ _SPLIT_JOINS = re.compile(
 )
 # "you feel useless" as the whole clause repeats the feeling: the content lies elsewhere.
 _JUST_FEELING = re.compile(r"^you(?:'re| are| feel| felt| were|'ve been feeling)\b", re.IGNORECASE)
-_WORDS = re.compile(r"[A-Za-z']+")
+#: A word, as the listener counts words (shared with understanding.py).
+WORDS = re.compile(r"[A-Za-z']+")
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|myself|we|our|us)\b", re.IGNORECASE)
 
 # After reflection these words point at the listener: the clause is about me, not the person.
@@ -139,7 +140,7 @@ class ClauseFinder:
             return False  # a fragment ("for all of us") has nobody doing anything
         if said.count(",") >= 2 and not _SUBJECT.search(part):
             return False  # a list ("your weight, your job, your kids") says nothing about it
-        return _WORDS.findall(part.lower())[0] not in ("you", "your", "you're", "you've")
+        return WORDS.findall(part.lower())[0] not in ("you", "your", "you're", "you've")
 
     def _parts(self, sentence: str) -> list[str]:
         """The sentence itself when it is one short thought, else its pieces.

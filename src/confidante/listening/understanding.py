@@ -17,7 +17,7 @@ from collections.abc import Callable
 from functools import cache
 
 from confidante.conversation import SessionState, Understanding, normalise_apostrophes
-from confidante.listening.clause import ClauseFinder
+from confidante.listening.clause import WORDS, ClauseFinder
 from confidante.listening.lexicon import Lexicon, load_lexicon, message_words
 from confidante.listening.readings import Readings, load_readings
 from confidante.listening.reflection import reflect
@@ -43,7 +43,6 @@ def _feel_like() -> re.Pattern[str]:
 
 #: A self-named likeness of more words than this is not said back.
 MAX_LIKE_WORDS = 3
-_WORDS = re.compile(r"[A-Za-z']+")
 _WH = frozenset({"what", "why", "how", "when", "where", "who", "which"})  # ask on their own
 _QUOTED = re.compile(r"\"[^\"]{1,80}\"")
 _NOBODY = re.compile(r"^\W*(?:nobody|no one)\b", re.IGNORECASE)
@@ -73,7 +72,7 @@ class Understander:
         clean = " ".join(normalise_apostrophes(text).split())
         lex = self._lex
         clean = lex.contraction.sub(lambda m: lex.contractions[m.group(0).lower()], clean)
-        words = len(_WORDS.findall(clean))
+        words = len(WORDS.findall(clean))
         feelings = self._feelings(clean) if words else ()
         topics = self._topics(clean)
         corrected = self._corrected(clean, feelings, topics, state)
@@ -143,7 +142,7 @@ class Understander:
             model = ("anxious", *(f for f in model if f not in self._positive))
         found = list(dict.fromkeys([*own, *model]))
         found = [f for f in found if f != "amused"][:2]
-        if self._lex.light.search(text) and not own and len(_WORDS.findall(text)) <= 25:
+        if self._lex.light.search(text) and not own and len(WORDS.findall(text)) <= 25:
             return ("amused", *found[:1])
         return tuple(found)
 
@@ -210,7 +209,7 @@ class Understander:
     def _is_question(self, text: str) -> bool:
         if text.rstrip().endswith("?"):
             return True
-        first = _WORDS.findall(text.lower())[:2]
+        first = WORDS.findall(text.lower())[:2]
         if not first or first[0] not in self._lex.question_start or len(text) >= 80:
             return False
         if first[0] in _WH:
