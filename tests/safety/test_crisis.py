@@ -448,3 +448,7 @@ def test_means_named_in_the_disclosure_are_not_asked_about_again(listener: Liste
     assert reply.move is Move.CRISIS and "thinking of using" not in reply.text
     reply = s.respond("I suppose I could give the key to my brother.")
     assert reply.move is Move.CRISIS and "when, or how" not in reply.text
+    # the deed done, with a time in it, is safety to check once, never "call 999 now"
+    reply = s.respond("Done. I texted him and he's taking it tonight.")
+    assert reply.move is Move.CRISIS and "999" not in reply.text
+    assert s.state.crisis is not None and s.state.crisis.safe_said
