@@ -141,6 +141,7 @@ class Understanding:
     corrected: tuple[str, ...] = ()  # listener readings the person put right ("sad", "hurt")
     asks: str | None = None  # a question put to the listener, by kind ("fault", "judge"...)
     self_contempt: bool = False  # a self-insult ("just a boring old man"), never said back
+    thanks: bool = False  # thanks or good wishes to the listener ("thanks for listening")
 
 
 @dataclass(frozen=True)

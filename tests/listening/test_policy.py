@@ -356,3 +356,32 @@ def test_a_question_about_the_listeners_own_life_is_answered_as_an_ai() -> None:
         # no invented experience: it says what it is, then hands the question back
         assert "AI" in text, text
         assert text.rstrip().endswith("?") or "yours" in text, text
+
+
+def test_thanks_beside_a_short_word_is_received_as_thanks() -> None:
+    thanks = Understanding(thanks=True, clause="you kind of feel better", words=8)
+    _, plans = _run([thanks], 2)
+    assert plans[0].move is Move.VALIDATE and "validate.thanks" in plans[0].reasons
+
+
+def test_thanks_beside_something_hard_answers_the_hard_thing() -> None:
+    worried = Understanding(
+        thanks=True,
+        feelings=("anxious",),
+        clause="you're worried your strength won't last",
+        words=12,
+    )
+    _, plans = _run([worried], 2)
+    assert "validate.thanks" not in plans[0].reasons and plans[0].move is not Move.ENCOURAGE
+
+
+def test_a_frame_just_used_weighs_less_the_next_time() -> None:
+    # eight sad messages alike: with no wear "It sounds like you feel sad" comes back to back
+    # about 2.1 times an hour (measured with frame_wear = 1.0); worn, about 1.6
+    sad = Understanding(feelings=("sad",), clause="you cried in the car again today", words=12)
+    repeats = 0
+    for seed in range(200):
+        _, plans = _run([sad] * 8, seed)
+        frames = [p.reasons[0] for p in plans]
+        repeats += sum(a == b for a, b in zip(frames, frames[1:], strict=False))
+    assert repeats / 200 < 1.85

@@ -396,7 +396,6 @@ def test_a_courtesy_at_the_end_is_not_the_question(understander: Understander) -
     assert understander.understand("Is it my fault, how are you?", _state()).asks == "fault"
 
 
-
 @pytest.mark.parametrize(
     "text",
     [
@@ -405,7 +404,9 @@ def test_a_courtesy_at_the_end_is_not_the_question(understander: Understander) -
         "I just hope there's no pain for her at the end.",
     ],
 )
-def test_a_hope_about_what_already_happened_is_a_worry(understander: Understander, text: str) -> None:
+def test_a_hope_about_what_already_happened_is_a_worry(
+    understander: Understander, text: str
+) -> None:
     u = understander.understand(text, _state())
     assert "hopeful" not in u.feelings and u.feelings[:1] == ("anxious",)
 
@@ -413,3 +414,37 @@ def test_a_hope_about_what_already_happened_is_a_worry(understander: Understande
 def test_a_hope_for_what_is_to_come_stays_hopeful(understander: Understander) -> None:
     for text in ("I hope she has a good time in Spain.", "I hope there's cake at the party."):
         assert "anxious" not in understander.understand(text, _state()).feelings
+
+
+@pytest.mark.parametrize(
+    ("text", "feeling"),
+    [
+        ("Thank you, but I'm worried about how long my strength can last", "anxious"),
+        ("Thanks for listening. I still feel so alone in all of this.", "lonely"),
+    ],
+)
+def test_thanks_to_the_listener_is_not_the_feeling_read(
+    understander: Understander, text: str, feeling: str
+) -> None:
+    u = understander.understand(text, _state())
+    assert u.thanks and "grateful" not in u.feelings and feeling in u.feelings
+
+
+def test_a_message_that_is_only_thanks_is_thanks(understander: Understander) -> None:
+    for text in ("Thank you so much for your help. Have a good day!", "I do, thank you."):
+        u = understander.understand(text, _state())
+        assert u.thanks and u.clause is None, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My mother died in March and I never got to say goodbye.",
+        "I take care of my mum every day and I'm worn out.",
+        "I'm thankful my sister stayed with me.",
+    ],
+)
+def test_words_like_thanks_inside_the_story_are_the_story(
+    understander: Understander, text: str
+) -> None:
+    assert not understander.understand(text, _state()).thanks

@@ -85,6 +85,7 @@ class Lexicon:
     losses: tuple[Loss, ...]
     no_goodbye: re.Pattern[str]
     worried_hope: re.Pattern[str]  # "I hope there was no pain": a hope that is a worry
+    courtesy: re.Pattern[str]  # "thanks for the chat", "have a good day": said to the listener
     loss_hedge: re.Pattern[str]  # before a loss: a question, fear or hypothetical, not a loss
 
     def named_feelings(self, text: str) -> tuple[str, ...]:
@@ -277,6 +278,9 @@ def load_lexicon() -> Lexicon:
             ),
             no_goodbye=re.compile(str(data["no_goodbye"]), re.IGNORECASE),
             worried_hope=re.compile(str(data["worried_hope"]), re.IGNORECASE),
+            courtesy=re.compile(
+                rf"\b(?:{'|'.join(str(x) for x in data['courtesy'])})", re.IGNORECASE
+            ),
             loss_hedge=re.compile(str(data["loss_hedge"]), re.IGNORECASE),
         )
     except (KeyError, TypeError, re.error) as ex:

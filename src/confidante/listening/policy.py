@@ -101,8 +101,14 @@ class Policy:
             if self._rules.fresh(mem, Move.ENCOURAGE):
                 return self._sized(Plan(Move.ENCOURAGE, gentle, ("encourage.fallback",)), u)
             return self._sized(Plan(Move.VALIDATE, {}, ("validate.fallback",)), u)
-        weights = [self._script.weight(p.reasons[0]) for p in candidates]
+        weights = [self._worn(p.reasons[0], mem) for p in candidates]
         return self._sized(rng.choices(candidates, weights=weights)[0], u)
+
+    def _worn(self, reason: str, mem: Memory) -> float:
+        """The weight of a candidate's frame, less for each time it was used a moment ago."""
+        window = self._script.limits["frame_window"]
+        uses = sum(1 for why in mem.reasons[-window:] if why and why[0] == reason)
+        return self._script.weight(reason) * self._script.chances["frame_wear"] ** uses
 
     def _sized(self, plan: Plan, u: Understanding) -> Plan:
         """A short message gets a short reply, so the person does most of the talking."""

@@ -181,8 +181,15 @@ class Rules:
         return None
 
     def rule_thanks(self, u: Understanding, mem: Memory) -> Plan | None:
-        """Thanks, received simply."""
-        if self.feeling(u) == "grateful" and not u.clause and mem.last is not Move.VALIDATE:
+        """Thanks, received simply, when the rest of the message asks for nothing else."""
+        feeling = self.feeling(u)
+        thanked = feeling == "grateful" or (
+            u.thanks and not u.is_question and (feeling is None or feeling in self.s.positive)
+        )
+        # "ok thank you I kind of feel better": a short word beside the thanks is part of it
+        short = bool(u.clause) and len(str(u.clause).split()) <= self.s.limits["thanks_words"]
+        brief = not u.clause or (u.thanks and short)
+        if thanked and brief and mem.last is not Move.VALIDATE:
             return Plan(Move.VALIDATE, {"angle": "thanks"}, ("validate.thanks",))
         return None
 

@@ -41,6 +41,8 @@ def _feel_like() -> re.Pattern[str]:
     return re.compile(text, re.IGNORECASE)
 
 
+#: Fewer words than this left beside thanks ("I do, thank you") and the message is thanks.
+MIN_REST_WORDS = 3
 #: A self-named likeness of more words than this is not said back.
 MAX_LIKE_WORDS = 3
 _WH = frozenset({"what", "why", "how", "when", "where", "who", "which"})  # ask on their own
@@ -73,7 +75,9 @@ class Understander:
         lex = self._lex
         clean = lex.contraction.sub(lambda m: lex.contractions[m.group(0).lower()], clean)
         words = len(WORDS.findall(clean))
-        feelings = self._feelings(clean) if words else ()
+        # thanks and good wishes are said to the listener: the feelings are read from the rest
+        rest = self._beyond_courtesy(clean)
+        feelings = self._feelings(rest or clean) if words else ()
         topics = self._topics(clean)
         corrected = self._corrected(clean, feelings, topics, state)
         # a withdrawn reading is neither kept now nor said back later
@@ -83,7 +87,7 @@ class Understander:
         feelings = tuple(f for f in dict.fromkeys(feelings) if f not in corrected)[:2]
         small_talk = words <= 8 and bool(lex.small_talk.fullmatch(clean))
         # "I'm a bit tired today, how are you?": the courtesy is not what needs an answer
-        body = clean if small_talk else lex.courtesy_tail.sub("", clean) or clean
+        body = clean if small_talk else lex.courtesy_tail.sub("", rest or clean) or clean
         is_question = self._is_question(body)
         contempt = self._read.contempt(clean)
         return Understanding(
@@ -99,6 +103,7 @@ class Understander:
             corrected=corrected,
             asks=self._read.ask(body) if is_question else None,
             self_contempt=contempt,
+            thanks=rest != clean,
         )
 
     def _corrected(
@@ -126,6 +131,16 @@ class Understander:
             found.extend(t.id for t in self._lex.topics if t.pattern.fullmatch(word))
         del topics
         return tuple(dict.fromkeys(found))
+
+    def _beyond_courtesy(self, text: str) -> str:
+        """``text`` without its thanks and good wishes; "" when little else is left."""
+        rest = self._lex.courtesy.sub(" ", text)
+        if rest == text:
+            return text
+        rest = re.sub(r"\s+([.!?,;:])", r"\1", " ".join(rest.split()))
+        rest = re.sub(r"([.!?])[,;:]+", r"\1", rest)
+        rest = re.sub(r"^[\W_]+|(?<=[.!?])[\s.,;:!?]+(?=[.!?])", "", rest).strip()
+        return rest if len(WORDS.findall(rest)) >= MIN_REST_WORDS else ""
 
     def _feelings(self, text: str) -> tuple[str, ...]:
         """Feelings the person names first ("I feel useless"), then the model's; a light remark
