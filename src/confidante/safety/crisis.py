@@ -186,6 +186,12 @@ class CrisisTalk:
         if (heard.sure and a.is_crisis) or unsure or (fresh and not confirmed):
             ep.safe_said = False
             return CrisisTurn(self._reopen(heard, a, ep, rng, used), ep)
+        if signal in _HELP_TALK and not confirmed:
+            # "idk if I can tell my dad, he'd freak" after "will you stay safe?": still the
+            # crisis, talking about help. Answered as such; the check comes again when safety
+            # is said again.
+            ep.safe_said = False
+            return CrisisTurn(self._in_crisis(heard, a, ep, signal, rng, used), ep)
         if _body_now(ep) and not confirmed:
             # While a body is in danger (an overdose taken, fainting), moving on is no answer
             # to "will you be safe?": it is still the crisis, answered as such.
@@ -219,6 +225,11 @@ class CrisisTalk:
             # "I'm fine, I'll just sleep it off" an hour after an overdose is no safety: said
             # kindly, the emergency number again, and the episode stays where it is.
             return pick(self.script.answers["safe_urgent"], rng, used, self._render)
+        if ep.kind is RiskKind.THIRD_PARTY and signal == "safe" and self.script.safe_in_deed(text):
+            # "I called 911 and gave them her address": the person got help to someone else.
+            # That is the step done, not a safety to check: thanked, and stayed with.
+            ep.safe_said = ep.safe_confirmed = True
+            return pick(self.script.answers["third_party_acted"], rng, used, self._render)
         if signal == "safe" and not heard.certain:
             # "I won't do anything, I just needed to say it" can sound like danger to a model;
             # only a reviewed phrase of danger in the same message outranks it.
@@ -279,7 +290,7 @@ class CrisisTalk:
                 ep.steps.append("means_away")
             parts = [pick(self.script.answers["will_move_means"], rng, used, self._render)]
             if ep.level is RiskLevel.IMMINENT:
-                parts.append(pick(self.script.answers["emergency"], rng, used, self._render))
+                parts.append(pick(self.script.answers[_emergency(ep)], rng, used, self._render))
             return " ".join(parts)
         answer = self._answer(signal, heard, text, last)
         parts = [pick(self.script.answers[answer], rng, used, self._render)]
@@ -291,7 +302,7 @@ class CrisisTalk:
             if answer in ("refuse_help", "reach_out") and "offer_help" not in ep.steps:
                 ep.steps.append("offer_help")  # the line was offered, or taken up, already
             if urgent:
-                parts.append(pick(self.script.answers["emergency"], rng, used, self._render))
+                parts.append(pick(self.script.answers[_emergency(ep)], rng, used, self._render))
             return " ".join(parts)
         step = self._next_step(ep)
         if step != "stay":
@@ -300,7 +311,7 @@ class CrisisTalk:
         if urgent and not any("{emergency}" in x for v in self.script.steps[(ep.kind, step)]
                               for x in v):
             # While the danger is happening now, every reply carries the emergency number.
-            parts.append(pick(self.script.answers["emergency"], rng, used, self._render))
+            parts.append(pick(self.script.answers[_emergency(ep)], rng, used, self._render))
         return " ".join(parts)
 
     def _answer(self, signal: str | None, heard: Heard, text: str, last: str) -> str:
@@ -327,6 +338,15 @@ class CrisisTalk:
                 continue
             return step
         return "stay"
+
+
+def _emergency(ep: CrisisEpisode) -> str:
+    """The answer that gives the emergency number: for the person, or for the one in danger."""
+    return "emergency_them" if ep.kind is RiskKind.THIRD_PARTY else "emergency"
+
+
+#: Signals that talk about getting help: never a "yes" to "will you stay safe?".
+_HELP_TALK = frozenset({"refuse_help", "reach_out", "reach_someone"})
 
 
 def _body_now(ep: CrisisEpisode) -> bool:

@@ -90,7 +90,8 @@ def _load() -> CrisisScript:
     answers_raw = require(data, "answers", _WHERE)
     answers = {k: variants(v, f"{_WHERE} [answers.{k}]") for k, v in answers_raw.items()}
     for needed in (*SIGNALS, "means", "affirm", "deny", "other", "safe_confirmed", "emergency",
-                   "cleared", "moved_on", "ask_again", "safe_urgent", "will_move_means"):
+                   "cleared", "moved_on", "ask_again", "safe_urgent", "will_move_means",
+                   "third_party_acted", "emergency_them"):
         require(answers, needed, f"{_WHERE} [answers]")
     order: dict[RiskKind, tuple[str, ...]] = {}
     steps: dict[tuple[RiskKind, str], tuple[Variant, ...]] = {}
