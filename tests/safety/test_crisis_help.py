@@ -68,3 +68,15 @@ def test_a_means_word_held_in_an_ordinary_way_is_not(listener: Listener) -> None
     s = _session(listener)
     reply = s.respond("I bought a new gun for hunting season and held it at the shop")
     assert reply.move is not Move.CRISIS
+
+
+def test_no_to_the_means_question_is_not_asked_to_put_them_away(listener: Listener) -> None:
+    s = _session(listener, "en_GB")
+    s.respond("lost my job and haven't told my girlfriend")
+    first = s.respond("honestly some nights i think she'd be better off with the life insurance")
+    assert first.move is Move.CRISIS and "lexicon:ideation.better_off" in first.reasons
+    s.respond("yes. sometimes")
+    assert s.state.crisis is not None and s.state.crisis.steps[-1] == "ask_means"
+    reply = s.respond("no i haven't got anything. i just think it")
+    assert s.state.crisis is not None and not s.state.crisis.means
+    assert "out of reach" not in reply.text and "put it" not in reply.text.lower()

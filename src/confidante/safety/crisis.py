@@ -258,9 +258,13 @@ class CrisisTalk:
             # a later reading, reviewed or very sure, or a "yes" to the direct question bore
             # the guess out
             ep.guessed = False
-        if heard.means or (last == "ask_means" and (_AFFIRM.match(text) or heard.fresh)):
+        answered_no = last == "ask_means" and _DENY.match(text) is not None
+        if heard.means or (
+            last == "ask_means" and not answered_no and (_AFFIRM.match(text) or heard.fresh)
+        ):
             # "yes", or an answer to the means question that itself reads as danger ("my mum's
-            # got a whole box of her sleeping tablets"): the means are there
+            # got a whole box of her sleeping tablets"): the means are there. "No, I haven't
+            # got a plan, I just think it" is no means, however heavy it reads.
             ep.means = True
         if (heard.time or self.script.told_when(text)) and "ask_plan" not in ep.steps:
             ep.steps.append("ask_plan")  # the time was told: never asked for again
