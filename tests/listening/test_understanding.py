@@ -448,3 +448,24 @@ def test_words_like_thanks_inside_the_story_are_the_story(
     understander: Understander, text: str
 ) -> None:
     assert not understander.understand(text, _state()).thanks
+
+
+@pytest.mark.parametrize(
+    ("text", "clause"),
+    [
+        (
+            "lost my job on friday and haven't told my girlfriend",
+            "you lost your job on friday and haven't told your girlfriend",
+        ),
+        ("been cleaning out the garage all day", "you've been cleaning out the garage all day"),
+    ],
+)
+def test_a_message_without_its_i_is_still_said_back(
+    understander: Understander, text: str, clause: str
+) -> None:
+    assert understander.understand(text, _state()).clause == clause
+
+
+def test_more_one_feeling_than_another_keeps_the_first(understander: Understander) -> None:
+    u = understander.understand("I'm not angry at him exactly. more tired than angry", _state())
+    assert u.feelings[:1] == ("tired",) and "angry" in u.corrected

@@ -80,3 +80,13 @@ def test_no_to_the_means_question_is_not_asked_to_put_them_away(listener: Listen
     reply = s.respond("no i haven't got anything. i just think it")
     assert s.state.crisis is not None and not s.state.crisis.means
     assert "out of reach" not in reply.text and "put it" not in reply.text.lower()
+
+
+def test_no_plan_told_is_not_asked_for_next(listener: Listener) -> None:
+    s = _session(listener, "en_GB")
+    s.respond("honestly some nights i think she'd be better off with the life insurance")
+    s.respond("yes. sometimes")
+    s.respond("no i haven't got a plan. i just think it")
+    assert s.state.crisis is not None and "ask_plan" in s.state.crisis.steps
+    later = s.respond("ok")
+    assert "when, or how" not in later.text and "a plan" not in later.text

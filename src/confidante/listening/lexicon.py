@@ -86,6 +86,8 @@ class Lexicon:
     no_goodbye: re.Pattern[str]
     worried_hope: re.Pattern[str]  # "I hope there was no pain": a hope that is a worry
     courtesy: re.Pattern[str]  # "thanks for the chat", "have a good day": said to the listener
+    dropped_subject: re.Pattern[str]  # "lost my job": a chat message that left out its "I"
+    dropped_have: re.Pattern[str]  # "been cleaning the garage": one that left out "I've"
     loss_hedge: re.Pattern[str]  # before a loss: a question, fear or hypothetical, not a loss
 
     def named_feelings(self, text: str) -> tuple[str, ...]:
@@ -282,6 +284,12 @@ def load_lexicon() -> Lexicon:
                 rf"\b(?:{'|'.join(str(x) for x in data['courtesy'])})", re.IGNORECASE
             ),
             loss_hedge=re.compile(str(data["loss_hedge"]), re.IGNORECASE),
+            dropped_subject=re.compile(
+                rf"^(?:{_alternation(list(data['dropped_subject']))})\b", re.IGNORECASE
+            ),
+            dropped_have=re.compile(
+                rf"^(?:{_alternation(list(data['dropped_have']))})\b", re.IGNORECASE
+            ),
         )
     except (KeyError, TypeError, re.error) as ex:
         raise DataFileError(

@@ -94,7 +94,7 @@ class Understander:
             feelings=feelings,
             topics=tuple(t for t in topics if t not in corrected),
             people=self._people(clean),
-            clause=self._clauses.best(body),
+            clause=self._clauses.best(self._with_subject(body)),
             asks_advice=bool(self._lex.advice.search(clean)),
             is_question=is_question,
             words=words,
@@ -131,6 +131,13 @@ class Understander:
             found.extend(t.id for t in self._lex.topics if t.pattern.fullmatch(word))
         del topics
         return tuple(dict.fromkeys(found))
+
+    def _with_subject(self, text: str) -> str:
+        """ "lost my job on friday" -> "I lost my job on friday": the "I" chat leaves out."""
+        bare = text.lstrip()
+        if self._lex.dropped_have.match(bare):
+            return f"I've {bare}"
+        return f"I {bare}" if self._lex.dropped_subject.match(bare) else text
 
     def _beyond_courtesy(self, text: str) -> str:
         """``text`` without its thanks and good wishes; "" when little else is left."""

@@ -266,8 +266,9 @@ class CrisisTalk:
             # got a whole box of her sleeping tablets"): the means are there. "No, I haven't
             # got a plan, I just think it" is no means, however heavy it reads.
             ep.means = True
-        if (heard.time or self.script.told_when(text)) and "ask_plan" not in ep.steps:
-            ep.steps.append("ask_plan")  # the time was told: never asked for again
+        told = heard.time or self.script.told_when(text) or self.script.told_no_plan(text)
+        if told and "ask_plan" not in ep.steps:
+            ep.steps.append("ask_plan")  # a time, or no plan, was told: never asked for again
         # A time, once means or a fresh danger are known, is now: "tonight" after "the pills".
         # Harm by or to others, or to a friend, turns on a time by itself: "he's coming tonight".
         timed = heard.time and (ep.means or heard.sure or ep.level is RiskLevel.IMMINENT

@@ -34,6 +34,7 @@ class CrisisScript:
     head: tuple[re.Pattern[str], ...] = ()  # a blow to the head ("I hit my head")
     gone: tuple[re.Pattern[str], ...] = ()  # someone in danger out of reach ("not answering")
     helped: tuple[re.Pattern[str], ...] = ()  # safety in deeds: help is there, means are away
+    no_plan: tuple[re.Pattern[str], ...] = ()  # "I haven't got a plan": the plan question answered
 
     @classmethod
     def load(cls) -> CrisisScript:
@@ -51,6 +52,10 @@ class CrisisScript:
     def out_of_reach(self, spelled: str) -> bool:
         """True when the message tells that someone cannot be reached or has gone."""
         return _matches(self.gone, spelled)
+
+    def told_no_plan(self, spelled: str) -> bool:
+        """True when the message says there is no plan ("I haven't got a plan, I just think it")."""
+        return _matches(self.no_plan, spelled)
 
     def safe_in_deed(self, spelled: str) -> bool:
         """True when the message tells of help there or coming, company, or the means away."""
@@ -77,6 +82,7 @@ def _load() -> CrisisScript:
         head = tuple(re.compile(p) for p in require(told, "head", _WHERE))
         gone = tuple(re.compile(p) for p in require(told, "gone", _WHERE))
         helped = tuple(re.compile(p) for p in require(told, "helped", _WHERE))
+        no_plan = tuple(re.compile(p) for p in require(told, "no_plan", _WHERE))
     except re.error as ex:
         raise DataFileError(f"safety/{_WHERE} [told]: bad pattern ({ex})") from None
     signals = []
@@ -104,4 +110,6 @@ def _load() -> CrisisScript:
         if "stay" not in order[kind]:
             raise DataFileError(f"safety/{_WHERE} [order.{kind.value}]: must end with stay")
     require(answers, "head_injury", f"{_WHERE} [answers]")
-    return CrisisScript(tuple(signals), answers, order, steps, when, head, gone, helped)
+    return CrisisScript(
+        tuple(signals), answers, order, steps, when, head, gone, helped, no_plan
+    )
