@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from tests.safety.conftest import opened as session
 
 from confidante import Listener, ManualClock, Move, RiskKind, RiskLevel, Session
 from confidante.conversation import Assessment, CrisisEpisode, SessionState
@@ -16,10 +17,6 @@ ORDINARY = (
 )  # fmt: skip
 
 
-def session(listener: Listener, seed: int = 3, locale: str = "en_GB") -> Session:
-    s = listener.session(clock=ManualClock(), rng=random.Random(seed), locale=locale)
-    s.open()
-    return s
 
 
 def say(s: Session, *texts: str) -> Move:

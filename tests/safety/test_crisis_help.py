@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import random
+from tests.safety.conftest import opened
 
-from confidante import Listener, ManualClock, Move, RiskKind, RiskLevel, Session
+from confidante import Listener, Move, RiskKind, RiskLevel, Session
 
 
 def _session(listener: Listener, locale: str = "en_US") -> Session:
-    s = listener.session(clock=ManualClock(), rng=random.Random(5), locale=locale)
-    s.open()
-    return s
+    return opened(listener, seed=5, locale=locale)
 
 
 def test_a_goodbye_just_sent_by_a_friend_is_now(listener: Listener) -> None:

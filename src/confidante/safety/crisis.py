@@ -288,14 +288,14 @@ class CrisisTalk:
         asked_away = last in ("means_away", "ask_means") or (
             ep.means and ep.level is RiskLevel.IMMINENT
         )
-        helping = signal in ("reach_out", "reach_someone")
+        helping = signal in _REACHING
         if asked_away and ep.means and not heard.certain and not helping and _WILLING.match(text):
             # "I suppose I could": encouraged to do it now; the next step waits a turn.
             if "means_away" not in ep.steps:
                 ep.steps.append("means_away")
             parts = [pick(self.script.answers["will_move_means"], rng, used, self._render)]
             if ep.level is RiskLevel.IMMINENT:
-                parts.append(pick(self.script.answers[_emergency(ep)], rng, used, self._render))
+                parts.append(self._emergency(ep, rng, used))
             return " ".join(parts)
         answer = self._answer(signal, heard, text, last)
         parts = [pick(self.script.answers[answer], rng, used, self._render)]
@@ -307,7 +307,7 @@ class CrisisTalk:
             if answer in ("refuse_help", "reach_out") and "offer_help" not in ep.steps:
                 ep.steps.append("offer_help")  # the line was offered, or taken up, already
             if urgent:
-                parts.append(pick(self.script.answers[_emergency(ep)], rng, used, self._render))
+                parts.append(self._emergency(ep, rng, used))
             return " ".join(parts)
         step = self._next_step(ep)
         if step != "stay":
@@ -316,8 +316,13 @@ class CrisisTalk:
         if urgent and not any("{emergency}" in x for v in self.script.steps[(ep.kind, step)]
                               for x in v):
             # While the danger is happening now, every reply carries the emergency number.
-            parts.append(pick(self.script.answers[_emergency(ep)], rng, used, self._render))
+            parts.append(self._emergency(ep, rng, used))
         return " ".join(parts)
+
+    def _emergency(self, ep: CrisisEpisode, rng: random.Random, used: set[str]) -> str:
+        """The emergency number, said for the person or, in a third-party episode, for them."""
+        key = "emergency_them" if ep.kind is RiskKind.THIRD_PARTY else "emergency"
+        return pick(self.script.answers[key], rng, used, self._render)
 
     def _answer(self, signal: str | None, heard: Heard, text: str, last: str) -> str:
         if signal in (
@@ -345,13 +350,10 @@ class CrisisTalk:
         return "stay"
 
 
-def _emergency(ep: CrisisEpisode) -> str:
-    """The answer that gives the emergency number: for the person, or for the one in danger."""
-    return "emergency_them" if ep.kind is RiskKind.THIRD_PARTY else "emergency"
-
-
+#: Signals of reaching for help: the line taken up, or someone named to tell.
+_REACHING = frozenset({"reach_out", "reach_someone"})
 #: Signals that talk about getting help: never a "yes" to "will you stay safe?".
-_HELP_TALK = frozenset({"refuse_help", "reach_out", "reach_someone"})
+_HELP_TALK = _REACHING | {"refuse_help"}
 
 
 def _body_now(ep: CrisisEpisode) -> bool:
