@@ -142,6 +142,7 @@ class Understanding:
     asks: str | None = None  # a question put to the listener, by kind ("fault", "judge"...)
     self_contempt: bool = False  # a self-insult ("just a boring old man"), never said back
     thanks: bool = False  # thanks or good wishes to the listener ("thanks for listening")
+    implied: bool = False  # the feeling is read from what happened, not named by the person
 
 
 @dataclass(frozen=True)

@@ -188,4 +188,6 @@ def test_someone_elses_family_is_not_read_as_the_persons_own() -> None:
     _, why, text = _after(
         "nurse_burnout", "Yesterday a patient's family shouted at me because the doctor was late."
     )
-    assert "family" not in text.lower(), (why, text)
+    # said back as theirs ("a patient's family shouted at you") is right; as the person's is not
+    low = text.lower()
+    assert "your family" not in low and "family is" not in low, (why, text)

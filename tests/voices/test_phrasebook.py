@@ -204,8 +204,20 @@ def test_a_short_message_gets_a_short_reply_even_with_fewer_slots() -> None:
     ctx = VoiceContext(rng=random.Random(5))
     clause = "your wife took her plate upstairs again"  # seven words
     for _ in range(3):
-        plan = Plan(Move.REFLECT_CONTENT, {"clause": clause, "feeling": "hurt", "length": "short"})
+        plan = Plan(Move.REFLECT_CONTENT, {"clause": clause, "person": "your wife", "length": "short"})
         assert len(_say(book, plan, ctx).split()) <= SHORT_WORDS
+
+
+def test_a_short_reply_still_says_the_feeling_it_was_planned_with() -> None:
+    # a complex reflection cut down to "And your wife took her plate upstairs again." is a
+    # simple one counted as complex: the feeling stays, with the fewest words around it
+    book = Phrasebook.load()
+    ctx = VoiceContext(rng=random.Random(5))
+    clause = "your wife took her plate upstairs again"
+    for _ in range(3):
+        plan = Plan(Move.REFLECT_CONTENT, {"clause": clause, "feeling": "hurt", "length": "short"})
+        text = _say(book, plan, ctx)
+        assert "hurt" in text and len(text.split()) <= len(clause.split()) + 7, text
 
 
 def test_a_short_answer_to_a_question_is_still_the_answer() -> None:

@@ -75,6 +75,23 @@ class Candidates:
             ] or plans
         return plans
 
+    def fallback(self, u: Understanding, mem: Memory, rng: random.Random) -> Plan | None:
+        """When no candidate fits a message with something in it: a question, or it said back."""
+        clause = u.clause or ""
+        if len(clause.split()) < self.s.limits["lone_words"] or u.self_contempt:
+            return None  # "yeah", "I see": a minimal encourager is the right answer there
+        rules = self.rules
+        hard = rules.weighty(u, mem) or self._hard.search(clause) or self._negated.search(clause)
+        if not hard or u.thanks or u.farewell or rules.feeling(u) in self.s.positive:
+            return None  # "that's a good idea", "thanks, bye": no question to dig into
+        # "I haven't had time to grieve myself" deserves more than "Yes, go on": a question
+        # into it, where reflections stay at least twice the questions
+        if rules.question_ok(mem):
+            return rules.asking.question(u, mem, rng, "question.fallback", rules.feeling(u))
+        if rules.fresh(mem, Move.REFLECT_CONTENT):
+            return Plan(Move.REFLECT_CONTENT, {"clause": clause}, ("reflect.fallback", SIMPLE))
+        return None
+
     def _tone(self, feeling: str | None) -> dict[str, str]:
         if feeling in self.lex.judgements:
             return {"angle": "judged"}  # "useless" is said back only as "you feel useless"
@@ -89,6 +106,8 @@ class Candidates:
         feeling = rules.feeling(u)
         if not feeling or self._apart(u, feeling):
             return []  # "it's like I'm no fun anymore" is no moment of feeling happy
+        if u.implied:
+            return []  # a feeling never named is said beside what happened, as a guess
         tone = self._tone(feeling)
         slots = {"feeling": feeling, **tone}
         plain = "angle" not in tone or tone["angle"] == "positive"
@@ -110,10 +129,15 @@ class Candidates:
         feeling = rules.feeling(u)
         brief = u.words < self.s.limits["content_words"]
         low = u.clause.lower()
-        if feeling and feeling in low and u.clause.count(" ") < 4:
-            pass  # "you feel humiliated" is the feeling itself: said back as a feeling
+        said_it = low.startswith(("you feel", "you're feeling", "you are feeling"))
+        if feeling and (feeling in low or (said_it and rules.own(feeling))) and u.clause.count(
+            " "
+        ) < 6:
+            pass  # "you feel (like such) a failure" is the feeling itself: said back as one
         elif feeling and feeling not in low and not self._apart(u, feeling):
             slots = {"clause": u.clause, "feeling": feeling, **self._tone(feeling)}
+            if u.implied:
+                slots["angle"] = "implied"  # a feeling never named is offered as a guess
             why = "reflect.meaning.brief" if brief else "reflect.meaning"
             plans.append(Plan(Move.REFLECT_CONTENT, slots, (why, COMPLEX)))
         elif (

@@ -96,6 +96,9 @@ class Policy:
             return self._sized(plan, u)
         candidates = self._candidates.candidates(u, mem, rng)
         if not candidates:
+            fallback = self._candidates.fallback(u, mem, rng)
+            if fallback is not None:
+                return self._sized(fallback, u)
             # nothing fits: a short encourager, or a plain validation after two of them
             gentle = {"angle": "gentle"} if self._rules.weighty(u, mem) else {}
             if self._rules.fresh(mem, Move.ENCOURAGE):

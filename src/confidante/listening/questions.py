@@ -23,6 +23,8 @@ _PAST = re.compile(r"\b(?:was|were|did|had|\w+ed|left|took|sat|said|told|went|ca
 _PERFECT = re.compile(r"\b(?:have|has|haven't|hasn't|you've|they've|we've|she's|he's)\b")
 # What the person means to do: "you'll ask her", "you're going to call", "you think you'll try".
 _STEP = re.compile(r"\b(?:you'll|you will|you're going to|you are going to|you might try)\b")
+# a past that did not happen or was not known: "didn't know", "never went", "wasn't there"
+_NOT_DONE = re.compile(r"\b(?:didn't|did not|never|wasn't|was not|weren't|were not|hadn't)\b", re.I)
 _LONGS = re.compile(r"\b(?:you'd|you wish|you want|you miss|if only)\b")
 #: A moment said back inside a question ("... when {moment}?") has at most this many words.
 MOMENT_WORDS = 11
@@ -117,6 +119,8 @@ class Questions:
             return None
         if self.lex.hedge.match(clause) or words[0] in self.lex.fragment_starts:
             return None  # "maybe she left" or "if he went" is no moment that happened
+        if _NOT_DONE.search(clause):
+            return None  # "you didn't know those services existed" is no moment either
         return clause
 
     def person_topic(self, mention: str) -> str | None:

@@ -43,6 +43,7 @@ class Readings:
     context: re.Pattern[str]
     carries: re.Pattern[str]
     longing: re.Pattern[str]
+    implied: tuple[tuple[str, re.Pattern[str]], ...]
 
     def swap(self, text: str) -> tuple[str, str] | None:
         """(right, wrong) for "lonely more than sad", else None."""
@@ -80,6 +81,10 @@ class Readings:
         """True when ``text`` holds a self-insult."""
         return any(p.search(text) for p in self.self_contempt)
 
+    def implied_feeling(self, text: str) -> str | None:
+        """The feeling a moment carries though it is not named ("she asked who I was": hurt)."""
+        return next((feeling for feeling, p in self.implied if p.search(text)), None)
+
     def figured(self, text: str) -> tuple[Figure, ...]:
         """The figures of speech in ``text``."""
         return tuple(f for f in self.figures if f.pattern.search(text))
@@ -113,6 +118,10 @@ def load_readings(feelings: tuple[str, ...]) -> Readings:
             context=re.compile(str(s["context"]), flags),
             carries=re.compile(str(s["carries"]), flags),
             longing=re.compile(str(s["longing"]), flags),
+            implied=tuple(
+                (str(feeling), re.compile("|".join(f"(?:{p})" for p in patterns), flags))
+                for feeling, patterns in data["implied"].items()
+            ),
         )
     except (KeyError, TypeError, re.error) as ex:
         raise DataFileError(

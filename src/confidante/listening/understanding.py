@@ -85,6 +85,9 @@ class Understander:
         if swap:
             feelings = (swap[0], *feelings)
         feelings = tuple(f for f in dict.fromkeys(feelings) if f not in corrected)[:2]
+        # "she asked who I was": no feeling named, but the moment carries one, heard as a guess
+        implied = None if feelings or not words else self._read.implied_feeling(rest or clean)
+        feelings = (implied,) if implied and implied not in corrected else feelings
         small_talk = words <= 8 and bool(lex.small_talk.fullmatch(clean))
         # "I'm a bit tired today, how are you?": the courtesy is not what needs an answer
         body = clean if small_talk else lex.courtesy_tail.sub("", rest or clean) or clean
@@ -104,6 +107,7 @@ class Understander:
             asks=self._read.ask(body) if is_question else None,
             self_contempt=contempt,
             thanks=rest != clean,
+            implied=bool(implied) and feelings == (implied,),
         )
 
     def _corrected(

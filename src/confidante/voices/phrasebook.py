@@ -97,9 +97,12 @@ class Phrasebook:
             # a short message gets a short reply, even one that uses fewer of the slots; an
             # angle's own group (an answer, a correction) is never traded for a shorter plain one
             for group in names or ["plain"]:
+                # the feeling is never the slot traded for brevity: a reflection planned as
+                # complex ("...: that must have hurt") must not come out as a bare "And ..."
                 tiers = [
                     [t for v in tier if _fresh(t := fill(v.text, slots), used)]
                     for tier in _tiers(groups.get(group, ()), slots)
+                    if "feeling" not in slots or all("feeling" in v.slots for v in tier)
                 ]
                 for fills in tiers:
                     brief = [t for t in fills if len(t.split()) <= SHORT_WORDS]
