@@ -10,7 +10,9 @@ elevated threshold is raised, step by step, until the whole guard (lexicon, post
 reader) raises at most ``--ordinary-cap`` of the ESConv *train-dev* seeker turns (the 15% of
 ESConv train conversations that no model was trained on), each read after the previous turn as a
 session reads it. The candidate with the best recall at its thresholds, among those within both
-caps, is written with ``--write``. The held-out sets in tests/safety/data/ are never read here.
+caps, is written with ``--write``; recalls within ``--recall-slack`` of the best count as equal
+(a row or two of the validation split), and of those the fewest written false alarms wins.
+The held-out sets in tests/safety/data/ are never read here.
 
 Example usage (the project's .venv, with ../shared/datasets beside the checkout):
     .venv/bin/python scripts/calibrate_crisis.py --members crisis.onnx crisis_a.onnx --seed 11
@@ -154,12 +156,22 @@ def within_cap(
         t = round(min(0.99, t + STEP), 3)
 
 
+def choose(candidates: list[tuple[str, ...]], results: dict[Any, Any], slack: float) -> Any:
+    """The best recall, counting recalls within ``slack`` of it as equal (a row or two of
+    the split is noise); among those the fewest written false alarms, then fewer members."""
+    top = max(results[m]["written"]["recall"] for m in candidates)
+    near = [m for m in candidates if results[m]["written"]["recall"] >= top - slack]
+    return min(near, key=lambda m: (results[m]["written"]["false_alarms"], len(m)))
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--members", nargs="+", default=["crisis.onnx"], help="ONNX files in models/")
     p.add_argument("--seed", type=int, default=7, help="the training run's seed")
     p.add_argument("--weak-every", type=int, default=2, help="the training run's --weak-every")
     p.add_argument("--write", action="store_true", help="write the best candidate to crisis.json")
+    p.add_argument("--recall-slack", type=float, default=0.01,
+                   help="recalls this close to the best are equal; then fewest false alarms win")
     p.add_argument("--ordinary-cap", type=float, default=0.015,
                    help="most ordinary ESConv train-dev turns the whole guard may raise")
     args = p.parse_args(argv)
@@ -187,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     # among candidates within both, the best recall wins; a tie goes to fewer members.
     within = [m for m in candidates if results[m]["weak"]["false_alarms"] <= 0.01
               and results[m]["ordinary_dev"]["raised"] <= args.ordinary_cap]  # fmt: skip
-    best = max(within or candidates, key=lambda m: results[m]["written"]["recall"])
+    best = choose(within or candidates, results, args.recall_slack)
     print("best:", "+".join(best))
     if args.write:
         meta = json.loads((OUT / "crisis.json").read_text(encoding="utf-8"))

@@ -469,3 +469,49 @@ def test_a_message_without_its_i_is_still_said_back(
 def test_more_one_feeling_than_another_keeps_the_first(understander: Understander) -> None:
     u = understander.understand("I'm not angry at him exactly. more tired than angry", _state())
     assert u.feelings[:1] == ("tired",) and "angry" in u.corrected
+
+
+@pytest.mark.parametrize(
+    ("text", "feeling"),
+    [
+        ("it frightens me how much I resent her some days", "scared"),
+        ("It really worries me that he's not eating", "worried"),
+        ("it scares me to think about next year", "scared"),
+    ],
+)
+def test_a_feeling_said_as_what_something_does_to_me_is_heard(
+    understander: Understander, text: str, feeling: str
+) -> None:
+    assert understander.understand(text, _state()).feelings[0] == feeling
+
+
+def test_a_feeling_verb_that_is_denied_or_may_be_harm_is_not_named() -> None:
+    lex = load_lexicon()
+    assert lex.named_feelings("it never scared me, honestly") == ()
+    assert lex.named_feelings("he hurt me last night") == ()  # harm, not a feeling to reflect
+
+
+@pytest.mark.parametrize(
+    ("text", "eased"),
+    [
+        ("Thank you. I feel a little less stuck.", "stuck"),
+        ("I feel less alone now", "lonely"),
+        ("I'm not as scared as I was", "scared"),
+    ],
+)
+def test_a_feeling_that_has_eased_is_heard_as_relief_not_said_back(
+    understander: Understander, text: str, eased: str
+) -> None:
+    u = understander.understand(text, _state())
+    assert u.feelings[0] == "relieved"
+    assert eased not in u.feelings
+
+
+def test_a_change_from_then_to_now_is_said_back_whole_with_the_hurt_it_carries(
+    understander: Understander,
+) -> None:
+    u = understander.understand(
+        "I used to be her favourite person and now I'm a stranger in her kitchen", _state()
+    )
+    assert u.clause == "you used to be her favourite person and now you're a stranger in her kitchen"
+    assert u.feelings == ("hurt",) and u.implied

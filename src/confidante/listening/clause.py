@@ -54,7 +54,9 @@ _CONTRAST = re.compile(r",?\s+(?:but|though|although|even though)\s+", re.IGNORE
 # "Part of me wants X, part of me feels Y": both halves are the point, so the sentence stays whole.
 _TWO_PARTS = re.compile(
     r"\b(?:one )?part of me\b.+\b(?:part|the rest) of me\b|"
-    r"\bon (?:the )?one hand\b.+\bon the other\b",
+    r"\bon (?:the )?one hand\b.+\bon the other\b|"
+    # "I used to be her favourite person and now I'm a stranger": the change is the point
+    r"\bused to\b[^.!?;]+\band now\b",
     re.IGNORECASE,
 )
 # How a predicate without its own subject starts: "never visits", "doesn't call", "stopped asking".

@@ -78,9 +78,12 @@ class Lexicon:
     trailing: re.Pattern[str]  # words dropped from the end of a clause said back
     hedge: re.Pattern[str]  # "maybe ..." at the start of a reflected clause
     self_named: re.Pattern[str]  # "I feel useless": group "cue", preceded by a negator or not
+    verb_named: re.Pattern[str]  # "it frightens me": group "cue", a feeling said as a verb
+    eased: re.Pattern[str]  # "a little less stuck": group "cue", a feeling that has eased
     left_behind: re.Pattern[str]  # "tired of " right before a self-named feeling
     gone: re.Pattern[str]  # "..., not anymore" later in its sentence
     named_feeling: dict[str, str]  # a self-named cue (lower case) -> the words said back
+    verb_feeling: dict[str, str]  # a feeling verb ("frightens") -> the words said back
     judgements: frozenset[str]  # self-named feelings that judge oneself ("useless")
     losses: tuple[Loss, ...]
     no_goodbye: re.Pattern[str]
@@ -93,15 +96,27 @@ class Lexicon:
     def named_feelings(self, text: str) -> tuple[str, ...]:
         """Feelings the person names as their own ("I feel useless"), in the order said."""
         seen: dict[str, None] = {}
-        for m in self.self_named.finditer(text):
-            if m.group("neg"):
+        found = [*self.self_named.finditer(text), *self.verb_named.finditer(text)]
+        for m in sorted(found, key=lambda m: m.start()):
+            if "neg" in m.groupdict() and m.group("neg"):
                 continue  # "I'm not alone anymore"
             if self.left_behind.search(text, max(0, m.start() - 30), m.start()):
                 continue  # "tired of feeling grateful"
             if self.gone.match(text, m.end()):
                 continue  # "I felt useless, not anymore"
-            seen.setdefault(self.named_feeling[" ".join(m.group("cue").lower().split())], None)
+            cue = " ".join(m.group("cue").lower().split())
+            seen.setdefault(self.named_feeling.get(cue) or self.verb_feeling[cue], None)
         return tuple(seen)
+
+    def eased_feelings(self, text: str) -> tuple[str, ...]:
+        """Feelings the person says have eased ("I feel less alone now"): not theirs now."""
+        found: dict[str, None] = {}
+        for m in self.eased.finditer(text):
+            cue = " ".join(m.group("cue").lower().split())
+            for table in (self.named_feeling, self.cue_feeling):
+                if cue in table:
+                    found.setdefault(table[cue], None)
+        return tuple(found)
 
     def has_feeling_cue(self, text: str) -> bool:
         """True when ``text`` holds a feeling cue (``feeling_cues`` would find one)."""
@@ -210,6 +225,9 @@ def load_lexicon() -> Lexicon:
             for word, cues in data["self_named"].items()
             for c in cues
         }
+        verbs = {
+            v.lower(): word for word, vs in data["self_named_verbs"].items() for v in vs
+        }
         return Lexicon(
             topics=topics,
             people=people,
@@ -264,6 +282,16 @@ def load_lexicon() -> Lexicon:
             ),
             hedge=re.compile(rf"^(?:{_alternation(list(data['hedges']))})\s+", re.IGNORECASE),
             self_named=_self_named(data),
+            verb_named=re.compile(
+                rf"\b(?P<cue>{_alternation(list(verbs))})\s+me\b",
+                re.IGNORECASE,
+            ),
+            verb_feeling=verbs,
+            eased=re.compile(
+                rf"\b(?:{_alternation(list(data['self_named_frame']['eased']))})\s+"
+                rf"(?P<cue>{_alternation([*named, *cue_feeling])})\b",
+                re.IGNORECASE,
+            ),
             left_behind=re.compile(
                 rf"\b(?:{_alternation(list(data['self_named_frame']['left_behind']))})\s+$",
                 re.IGNORECASE,

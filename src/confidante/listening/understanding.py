@@ -166,6 +166,11 @@ class Understander:
         if self._lex.worried_hope.search(text):
             # "I hope there was no pain at the end": a worry about what can't be known now
             model = ("anxious", *(f for f in model if f not in self._positive))
+        eased = self._lex.eased_feelings(text)
+        if eased:
+            # "I feel a little less stuck": what eased is neither said back nor kept
+            own = ["relieved", *(f for f in own if f not in eased)]
+            model = tuple(f for f in model if f not in eased)
         found = list(dict.fromkeys([*own, *model]))
         found = [f for f in found if f != "amused"][:2]
         if self._lex.light.search(text) and not own and len(WORDS.findall(text)) <= 25:
