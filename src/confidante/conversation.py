@@ -201,6 +201,7 @@ class CrisisEpisode:
     calm_turns: int = 0  # turns since they confirmed, with no new sign of danger
     turns: int = 0  # crisis turns in this episode
     guessed: bool = False  # opened by a model's reading alone, with no reviewed phrase
+    reviewed: bool = False  # a reviewed phrase, or the person's "yes", has borne it out
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy (no message text is held here)."""
@@ -208,7 +209,7 @@ class CrisisEpisode:
             "kind": self.kind.value, "level": self.level.value, "steps": list(self.steps),
             "means": self.means, "safe_said": self.safe_said,
             "safe_confirmed": self.safe_confirmed, "calm_turns": self.calm_turns,
-            "turns": self.turns, "guessed": self.guessed,
+            "turns": self.turns, "guessed": self.guessed, "reviewed": self.reviewed,
         }  # fmt: skip
 
     @classmethod
@@ -220,6 +221,7 @@ class CrisisEpisode:
             safe_said=bool(d["safe_said"]), safe_confirmed=bool(d["safe_confirmed"]),
             calm_turns=int(d["calm_turns"]), turns=int(d["turns"]),
             guessed=bool(d.get("guessed", False)),
+            reviewed=bool(d.get("reviewed", False)),
         )  # fmt: skip
 
 

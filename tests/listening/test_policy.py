@@ -226,6 +226,16 @@ def test_a_short_self_judgement_is_heard_as_a_part_wondering() -> None:
         assert plans[1].slots == slots
 
 
+def test_a_hedged_condition_is_not_said_back_as_wondering_if_if() -> None:
+    heavy = Understanding(topics=("money",), clause="you owe more than you earn", words=6)
+    maybe = Understanding(
+        clause="maybe if someone else talked to the lenders it would feel less scary", words=13
+    )
+    for seed in range(20):
+        _, plans = _run([heavy, maybe], seed)
+        assert "reflect.wondering" not in plans[1].reasons
+
+
 def test_wondering_whether_one_should_have_done_more_is_heard_as_a_part_wondering() -> None:
     loss = Understanding(topics=("grief",), clause="your dad died in March", words=5)
     wonder = Understanding(clause="you keep wondering if you should have visited more", words=9)

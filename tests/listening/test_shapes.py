@@ -156,6 +156,9 @@ def test_a_state_is_no_moment_and_an_ongoing_silence_is_no_event() -> None:
     assert q.moment("you're tired of feeling grateful for crumbs") is None
     assert not q.past("your wife and you haven't really talked in years")
     assert q.past("she walked out of the room")
+    # a habit is no moment: "how did you feel when your parents were always careful?"
+    assert q.moment("your parents were always careful with money") is None
+    assert q.moment("she used to call me on sundays") is None
 
 
 def test_a_minimal_encourager_comes_mid_story_not_after_a_long_heavy_message() -> None:

@@ -25,6 +25,8 @@ _PERFECT = re.compile(r"\b(?:have|has|haven't|hasn't|you've|they've|we've|she's|
 _STEP = re.compile(r"\b(?:you'll|you will|you're going to|you are going to|you might try)\b")
 # a past that did not happen or was not known: "didn't know", "never went", "wasn't there"
 _NOT_DONE = re.compile(r"\b(?:didn't|did not|never|wasn't|was not|weren't|were not|hadn't)\b", re.I)
+# a habit rather than a moment: "they were always careful", "we used to be close", "he would"
+_HABIT = re.compile(r"\b(?:always|used to|would|every (?:day|time|week|night))\b", re.I)
 _LONGS = re.compile(r"\b(?:you'd|you wish|you want|you miss|if only)\b")
 #: A moment said back inside a question ("... when {moment}?") has at most this many words.
 MOMENT_WORDS = 11
@@ -70,7 +72,7 @@ class Questions:
             return Plan(Move.OPEN_QUESTION, slots, (why, "question.feeling"))
         if clause and not tone and not u.self_contempt and rng.random() < ch["question_specific"]:
             # a question into this person's own words: "...: what was that like for you?"
-            angle = "event" if self.past(clause) else "now"
+            angle = "event" if self.past(clause) and not _HABIT.search(clause) else "now"
             angle = "longing" if _LONGS.search(clause.lower()) else angle
             slots = {"clause": clause, "angle": angle}
             return Plan(Move.OPEN_QUESTION, slots, (why, "question.specific"))
@@ -119,7 +121,7 @@ class Questions:
             return None
         if self.lex.hedge.match(clause) or words[0] in self.lex.fragment_starts:
             return None  # "maybe she left" or "if he went" is no moment that happened
-        if _NOT_DONE.search(clause):
+        if _NOT_DONE.search(clause) or _HABIT.search(clause):
             return None  # "you didn't know those services existed" is no moment either
         return clause
 

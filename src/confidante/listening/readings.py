@@ -105,7 +105,7 @@ def load_readings(feelings: tuple[str, ...]) -> Readings:
             negators=str(c["negators"]).replace("{negators}", negation().alternation(absence=True)),
             endings=tuple(c["endings"]),
             not_about=re.compile(str(c["not_about"]), flags),
-            asks=tuple((k, re.compile(str(p), flags)) for k, p in data["asks"].items()),
+            asks=tuple((k, re.compile(_any_of(p), flags)) for k, p in data["asks"].items()),
             self_contempt=tuple(re.compile(p, flags) for p in data["self_contempt"]["patterns"]),
             figures=tuple(
                 Figure(
@@ -127,3 +127,8 @@ def load_readings(feelings: tuple[str, ...]) -> Readings:
         raise DataFileError(
             f"data/readings.toml: missing or malformed entry {ex}; fix the file and try again."
         ) from None
+
+
+def _any_of(pattern: str | list[str]) -> str:
+    """One pattern, or a list of them (each kept readable in the data file) as alternatives."""
+    return "|".join(f"(?:{p})" for p in pattern) if isinstance(pattern, list) else str(pattern)

@@ -157,7 +157,10 @@ class Rules:
             return None
         if self.asking.step(u.clause):
             return None  # "maybe I'll try the club" is a step to ask about, not self-doubt
-        slots = {"clause": u.clause[hedged.end() :], "angle": "wondering"}
+        rest = u.clause[hedged.end() :]
+        if rest.split(" ", 1)[0].lower() in self.lex.fragment_starts:
+            return None  # "maybe if someone else talked to them": no "wonders if if ..."
+        slots = {"clause": rest, "angle": "wondering"}
         return Plan(Move.REFLECT_CONTENT, slots, ("reflect.wondering", COMPLEX))
 
     def rule_summary(self, u: Understanding, mem: Memory) -> Plan | None:

@@ -144,7 +144,7 @@ class CrisisTalk:
         # A guess is an elevated reading of a model that is not very sure of it.
         guessed = not (heard.certain or heard.sure) and a.level is RiskLevel.ELEVATED
         return CrisisEpisode(kind=kind, level=a.level, steps=steps, means=heard.means,
-                             guessed=guessed)
+                             guessed=guessed, reviewed=heard.certain)
 
     def _watch(
         self, heard: Heard, a: Assessment, ep: CrisisEpisode, signal: str | None,
@@ -247,17 +247,35 @@ class CrisisTalk:
             # ("We're saving for a wedding") lets a guess go, however long it has run.
             ep.safe_said = ep.safe_confirmed = True
             return pick(self.script.answers["moved_on"], rng, used, self._render)
+        asked = (last == "ask_direct" and ep.turns == 1) or last == "ask_again"
         if (
-            last == "ask_direct" and ep.turns == 1 and not heard.fresh
+            asked and not heard.fresh
             and ep.level is RiskLevel.ELEVATED and _DENY.match(text) and signal != "unsafe"
         ):  # fmt: skip
             # "No" to "are you thinking about ending your life?": the question was answered.
             ep.safe_said = ep.safe_confirmed = True
             return pick(self.script.answers["cleared"], rng, used, self._render)
-        if heard.sure or (last == "ask_direct" and _AFFIRM.match(text)):
+        unanswered = signal is None and not _AFFIRM.match(text) and not _DENY.match(text)
+        # a message that is a danger of its own, very surely read, goes on with the crisis
+        unanswered = unanswered and not (heard.means or heard.time or heard.certain or heard.sure)
+        if unanswered and last == "ask_direct" and _asks_again(ep):
+            # "Work gave me three days off" after "are you thinking about suicide?" does not
+            # answer it: asked once more, plainly, before any question about means or a plan
+            ep.steps.append("ask_again")
+            return pick(self.script.answers["ask_again"], rng, used, self._render)
+        if unanswered and last == "ask_again" and heard.quiet and not ep.reviewed:
+            # asked twice, answered neither time, and nothing of danger since: a model's
+            # reading ("my dad died and everyone thinks I should be over it") has passed
+            ep.safe_said = ep.safe_confirmed = True
+            return pick(self.script.answers["moved_on"], rng, used, self._render)
+        if heard.sure or (last in ("ask_direct", "ask_again") and _AFFIRM.match(text)):
             # a later reading, reviewed or very sure, or a "yes" to the direct question bore
             # the guess out
             ep.guessed = False
+        if (heard.certain and a.is_crisis) or (
+            last in ("ask_direct", "ask_again") and _AFFIRM.match(text)
+        ):
+            ep.reviewed = True
         answered_no = last == "ask_means" and _DENY.match(text) is not None
         if heard.means or (
             last == "ask_means" and not answered_no and (_AFFIRM.match(text) or heard.fresh)
@@ -354,6 +372,17 @@ class CrisisTalk:
 _REACHING = frozenset({"reach_out", "reach_someone"})
 #: Signals that talk about getting help: never a "yes" to "will you stay safe?".
 _HELP_TALK = _REACHING | {"refuse_help"}
+
+
+def _asks_again(ep: CrisisEpisode) -> bool:
+    """Whether an unanswered direct question is put once more: a wish to die that is not yet
+    told, not already asked again, and not happening now (then the emergency comes first)."""
+    return (
+        ep.kind is RiskKind.SUICIDE_SELF_HARM
+        and ep.level is RiskLevel.ELEVATED
+        and not ep.reviewed
+        and "ask_again" not in ep.steps
+    )
 
 
 def _body_now(ep: CrisisEpisode) -> bool:
