@@ -336,6 +336,7 @@ def export(
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     model.eval()
+    args.out.mkdir(parents=True, exist_ok=True)  # a new --out folder, made before the first epoch
     tmp = args.out / "crisis.fp32.onnx"
     dummy = tensors([([101, 2000, 102], [0, 0, 0])], [0])
     torch.onnx.export(

@@ -515,3 +515,26 @@ def test_a_change_from_then_to_now_is_said_back_whole_with_the_hurt_it_carries(
     )
     assert u.clause == "you used to be her favourite person and now you're a stranger in her kitchen"
     assert u.feelings == ("hurt",) and u.implied
+
+
+def test_a_good_feeling_someone_else_asks_about_is_not_the_persons(
+    understander: Understander,
+) -> None:
+    u = understander.understand(
+        "my mum keeps asking if I'm having fun and I just say yes", _state()
+    )
+    assert not set(u.feelings) & {"happy", "amused", "excited", "hopeful"}
+
+
+def test_being_left_out_carries_loneliness_as_a_guess(understander: Understander) -> None:
+    u = understander.understand("everyone already seems to have their groups", _state())
+    assert u.feelings == ("lonely",) and u.implied
+
+
+def test_a_step_with_its_day_is_said_back_not_dropped_as_context(
+    understander: Understander,
+) -> None:
+    assert understander.understand("maybe I'll go on thursday", _state()).clause == (
+        "maybe you'll go on thursday"
+    )
+    assert understander.understand("the appointment is on thursday", _state()).clause is None

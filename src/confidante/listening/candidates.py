@@ -54,6 +54,8 @@ class Candidates:
             # a minimal encourager only where the person is mid-story or has said next to
             # nothing; after a long, heavy message it would sound like not listening
             bare = not feeling and (not u.clause or u.words <= 5)
+            # "maybe I'll go on thursday" is a step taken, worth more than "go on"
+            bare = bare and not (u.clause and rules.asking.step(u.clause))
             heavy_long = weighty and u.words >= self.s.limits["heavy_words"]
             gentle = {"angle": "gentle"} if weighty else {}
             if bare:
@@ -81,7 +83,12 @@ class Candidates:
         if len(clause.split()) < self.s.limits["lone_words"] or u.self_contempt:
             return None  # "yeah", "I see": a minimal encourager is the right answer there
         rules = self.rules
-        hard = rules.weighty(u, mem) or self._hard.search(clause) or self._negated.search(clause)
+        hard = bool(
+            rules.weighty(u, mem)
+            or self._hard.search(clause)
+            or self._negated.search(clause)
+            or rules.asking.step(clause)  # a step the person means to take
+        )
         if not hard or u.thanks or u.farewell or rules.feeling(u) in self.s.positive:
             return None  # "that's a good idea", "thanks, bye": no question to dig into
         # "I haven't had time to grieve myself" deserves more than "Yes, go on": a question

@@ -49,6 +49,8 @@ _AFTER_COMMA = re.compile(r"(?<=, )([A-Z][a-z']*)")
 _ORDINARY_ENDINGS = ("ly", "ing", "ed")
 
 _DONE = re.compile(r"\b\w{3,}ed\b")
+# A step the person means to take: its day ("I'll go on thursday") is part of it, not context.
+_MEANS_TO = re.compile(r"\b(?:i'll|i will|i'm going to|i am going to|i might)\b", re.IGNORECASE)
 # One clause with two sides ("I know they're busy, but it hurts"): said back whole.
 _CONTRAST = re.compile(r",?\s+(?:but|though|although|even though)\s+", re.IGNORECASE)
 # "Part of me wants X, part of me feels Y": both halves are the point, so the sentence stays whole.
@@ -99,6 +101,7 @@ class ClauseFinder:
                     and not self._read.carries.search(part)
                     and not _two_subjects(part)
                     and not loss
+                    and not _MEANS_TO.search(part)
                 ):
                     # ages and numbers are context, not the point (a contrast is, and so is a
                     # loss: "my dad died six weeks ago")
@@ -112,7 +115,9 @@ class ClauseFinder:
                 # what carries feeling beats numbers, ages and arrangements
                 score += 1.5 if self._read.carries.search(part) else 0.0
                 score += 1.5 if _CONTRAST.search(part) else 0.0  # kept whole only with two sides
-                context = self._read.context.search(part) and not (_two_subjects(part) or loss)
+                context = self._read.context.search(part) and not (
+                    _two_subjects(part) or loss or _MEANS_TO.search(part)
+                )
                 score -= 2.5 if context else 0.0
                 # "you feel useless" only repeats the feeling, which is said back on its own
                 score -= 1.5 if _JUST_FEELING.match(said) and n <= 5 else 0.0

@@ -88,6 +88,7 @@ class Lexicon:
     losses: tuple[Loss, ...]
     no_goodbye: re.Pattern[str]
     worried_hope: re.Pattern[str]  # "I hope there was no pain": a hope that is a worry
+    asked_about: re.Pattern[str]  # "she keeps asking if I'm having fun": not their feeling
     courtesy: re.Pattern[str]  # "thanks for the chat", "have a good day": said to the listener
     dropped_subject: re.Pattern[str]  # "lost my job": a chat message that left out its "I"
     dropped_have: re.Pattern[str]  # "been cleaning the garage": one that left out "I've"
@@ -308,6 +309,7 @@ def load_lexicon() -> Lexicon:
             ),
             no_goodbye=re.compile(str(data["no_goodbye"]), re.IGNORECASE),
             worried_hope=re.compile(str(data["worried_hope"]), re.IGNORECASE),
+            asked_about=re.compile(str(data["asked_about"]), re.IGNORECASE),
             courtesy=re.compile(
                 rf"\b(?:{'|'.join(str(x) for x in data['courtesy'])})", re.IGNORECASE
             ),

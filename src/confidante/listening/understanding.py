@@ -163,6 +163,9 @@ class Understander:
         if _NOBODY.search(text):
             # "nobody asks how my day was": a good feeling read from it is its opposite
             model = tuple(f for f in model if f not in self._positive)
+        if self._lex.asked_about.search(text):
+            # "my mum keeps asking if I'm having fun and I just say yes": her question, not joy
+            model = tuple(f for f in model if f not in self._positive)
         if self._lex.worried_hope.search(text):
             # "I hope there was no pain at the end": a worry about what can't be known now
             model = ("anxious", *(f for f in model if f not in self._positive))
