@@ -143,6 +143,7 @@ class Understanding:
     self_contempt: bool = False  # a self-insult ("just a boring old man"), never said back
     thanks: bool = False  # thanks or good wishes to the listener ("thanks for listening")
     implied: bool = False  # the feeling is read from what happened, not named by the person
+    declines_advice: bool = False  # "I don't want advice, I just want someone to get it"
 
 
 @dataclass(frozen=True)
@@ -332,6 +333,9 @@ def _turn_to_dict(t: Turn) -> dict[str, Any]:
             "corrected": list(u.corrected),
             "asks": u.asks,
             "self_contempt": u.self_contempt,
+            "thanks": u.thanks,
+            "implied": u.implied,
+            "declines_advice": u.declines_advice,
         },
         "reasons": list(t.reasons),
     }
@@ -358,6 +362,9 @@ def _turn_from_dict(d: dict[str, Any]) -> Turn:
             corrected=tuple(u.get("corrected", ())),
             asks=u.get("asks"),
             self_contempt=bool(u.get("self_contempt", False)),
+            thanks=bool(u.get("thanks", False)),
+            implied=bool(u.get("implied", False)),
+            declines_advice=bool(u.get("declines_advice", False)),
         ),
         reasons=tuple(d["reasons"]),
     )

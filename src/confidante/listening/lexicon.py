@@ -57,6 +57,7 @@ class Lexicon:
     feeling_cues: re.Pattern[str]  # every cue of every feeling, in one pattern
     cue_feeling: dict[str, str]  # a cue (lower case, single spaces) -> its feeling
     advice: re.Pattern[str]
+    no_advice: re.Pattern[str]  # "I don't want advice": turned down
     question_start: frozenset[str]
     question_subjects: frozenset[str]  # after a helping verb, what makes it a question
     fillers: re.Pattern[str]  # discourse markers to drop at a clause's start
@@ -238,6 +239,7 @@ def load_lexicon() -> Lexicon:
             feeling_cues=_words(list(cue_feeling)),
             cue_feeling=cue_feeling,
             advice=re.compile("|".join(data["advice"]), re.IGNORECASE),
+            no_advice=re.compile("|".join(data["no_advice"]), re.IGNORECASE),
             question_start=frozenset(data["question_start"]),
             question_subjects=frozenset(data["question_subjects"]),
             fillers=re.compile(

@@ -40,6 +40,11 @@ class Memory:
     corrected: frozenset[str] = frozenset()  # readings the person put right: never said again
     replies: tuple[str, ...] = ()  # the listener's last few replies, lower case (never stored)
 
+    @property
+    def advice_declined(self) -> bool:
+        """True once the person has turned advice down this session."""
+        return any(u.declines_advice for u in self.understandings)
+
     @classmethod
     def of(cls, state: SessionState) -> Memory:
         """Read the memory out of ``state``."""

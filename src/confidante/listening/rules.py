@@ -47,11 +47,13 @@ class Rules:
         """Reflections at least twice the questions, never two questions running."""
         return mem.last is not Move.OPEN_QUESTION and mem.reflections >= 2 * (mem.questions + 1)
 
-    def helpful_ok(self, mem: Memory) -> bool:
-        """Enough listening first, and at most one helpful comment in ``helpful_every``."""
+    def helpful_ok(self, mem: Memory, asked: bool = False) -> bool:
+        """Enough listening first, and at most one helpful comment in ``helpful_every``; none
+        unasked once the person has turned advice down."""
         every, n = self.s.limits["helpful_every"], len(mem.moves)
         return (
-            n >= self.s.limits["helpful_after"]
+            (asked or not mem.advice_declined)
+            and n >= self.s.limits["helpful_after"]
             and (mem.helpful + 1) * every <= n + 1
             and mem.since(Move.HELPFUL_COMMENT) >= every - 1
         )
@@ -116,13 +118,19 @@ class Rules:
         """Asked what to do: a small idea after enough listening, else the question back."""
         if not (u.asks_advice or u.asks in ("you_would", "choice")):
             return None
-        if self.helpful_ok(mem):
+        if self.helpful_ok(mem, asked=True):
             return self.helpful(u, mem, ("advice.asked",))
         if self.question_ok(mem):
             return Plan(Move.OPEN_QUESTION, {"angle": "advice"}, ("advice.deferred",))
         if mem.last is not Move.VALIDATE:
             return Plan(Move.VALIDATE, {"angle": "advice"}, ("advice.deferred",))
         return None
+
+    def rule_no_advice(self, u: Understanding, mem: Memory) -> Plan | None:
+        """Advice turned down: heard, and the listener goes on only listening."""
+        if not u.declines_advice or u.asks_advice:
+            return None
+        return Plan(Move.VALIDATE, {"angle": "no_advice"}, ("advice.declined",))
 
     def rule_loss(self, u: Understanding, mem: Memory) -> Plan | None:
         """A death, a divorce, a lost job: named before anything else, once."""
@@ -230,7 +238,18 @@ class Rules:
         recent = [t for each in (u, *mem.understandings[-1:]) for t in each.topics]
         pool = recent or [t for t, _ in mem.topics.most_common(1)]
         slots = {"angle": max(pool, key=lambda t: mem.topics[t])} if pool else {}
+        if slots.get("angle") == "partner" and self._ended(u, mem):
+            # "she left me": no tip for talking things through with a partner who has gone
+            slots["angle"] = "ended"
         return Plan(Move.HELPFUL_COMMENT, slots, (*reasons, "helpful"))
+
+    def _ended(self, u: Understanding, mem: Memory) -> bool:
+        """True when the person said this session that a relationship has ended."""
+        for o in (*mem.understandings, u):
+            loss = self.lex.loss(o.clause) if o.clause else None
+            if loss and loss[0] == "ended":
+                return True
+        return False
 
     def person_topic(self, mention: str) -> str | None:
         """The topic a remembered mention belongs to ("your wife" -> "partner")."""

@@ -93,12 +93,14 @@ class Understander:
         body = clean if small_talk else lex.courtesy_tail.sub("", rest or clean) or clean
         is_question = self._is_question(body)
         contempt = self._read.contempt(clean)
+        declines = bool(self._lex.no_advice.search(clean))
         return Understanding(
             feelings=feelings,
             topics=tuple(t for t in topics if t not in corrected),
             people=self._people(clean),
             clause=self._clauses.best(self._with_subject(body)),
-            asks_advice=bool(self._lex.advice.search(clean)),
+            asks_advice=bool(self._lex.advice.search(clean)) and not declines,
+            declines_advice=declines,
             is_question=is_question,
             words=words,
             small_talk=small_talk,
