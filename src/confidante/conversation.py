@@ -144,6 +144,8 @@ class Understanding:
     thanks: bool = False  # thanks or good wishes to the listener ("thanks for listening")
     implied: bool = False  # the feeling is read from what happened, not named by the person
     declines_advice: bool = False  # "I don't want advice, I just want someone to get it"
+    named: tuple[str, ...] = ()  # feelings of ``feelings`` in the person's own words
+    apology: bool = False  # only sorry for taking the time ("sorry, I'm rambling")
 
 
 @dataclass(frozen=True)
@@ -336,6 +338,8 @@ def _turn_to_dict(t: Turn) -> dict[str, Any]:
             "thanks": u.thanks,
             "implied": u.implied,
             "declines_advice": u.declines_advice,
+            "named": list(u.named),
+            "apology": u.apology,
         },
         "reasons": list(t.reasons),
     }
@@ -365,6 +369,8 @@ def _turn_from_dict(d: dict[str, Any]) -> Turn:
             thanks=bool(u.get("thanks", False)),
             implied=bool(u.get("implied", False)),
             declines_advice=bool(u.get("declines_advice", False)),
+            named=tuple(u.get("named", ())),
+            apology=bool(u.get("apology", False)),
         ),
         reasons=tuple(d["reasons"]),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import re
+from dataclasses import replace
 from typing import Any
 
 from confidante import Listener
@@ -107,9 +108,12 @@ def test_what_a_part_of_life_means_is_said_once_and_only_for_its_message() -> No
     )
     assert not shapes.meaning(own, Memory.of(_state([])), weighty=True)  # said in passing
     hurt = Understanding(
-        feelings=("hurt",), topics=("family",), people=("your mum",), clause="your mum is cold"
-    )
+        feelings=("hurt",), topics=("family",), people=("your mum",), clause="your mum is cold",
+        words=9,
+    )  # fmt: skip
     assert shapes.meaning(hurt, Memory.of(_state([])), weighty=True)
+    # a short message is said back as it is ("my mum is cold"), not what a family means
+    assert not shapes.meaning(replace(hurt, words=4), Memory.of(_state([])), weighty=True)
 
 
 def test_a_thread_gathers_one_persons_part_of_the_story() -> None:

@@ -538,3 +538,34 @@ def test_a_step_with_its_day_is_said_back_not_dropped_as_context(
         "maybe you'll go on thursday"
     )
     assert understander.understand("the appointment is on thursday", _state()).clause is None
+
+
+def test_only_the_persons_own_words_for_a_feeling_count_as_theirs(
+    understander: Understander,
+) -> None:
+    own = understander.understand("I feel so lonely since the move", _state())
+    assert "lonely" in own.named
+    guessed = understander.understand("we moved house last month and the street is quiet", _state())
+    assert not guessed.named  # whatever the model guesses, the person named no feeling
+
+
+def test_someone_elses_aloneness_is_not_the_persons_loneliness(
+    understander: Understander,
+) -> None:
+    u = understander.understand("last week a patient died alone because I had six others", _state())
+    assert "lonely" not in u.feelings and "loneliness" not in u.topics
+
+
+@pytest.mark.parametrize(
+    ("text", "sorry"),
+    [
+        ("sorry, I'm rambling", True),
+        ("Sorry for dumping all this on you.", True),
+        ("I'm sorry she's going through that", False),
+        ("sorry, I'm rambling, but the thing is he never calls", False),
+    ],
+)
+def test_sorry_for_taking_the_time_is_heard_as_that(
+    understander: Understander, text: str, sorry: bool
+) -> None:
+    assert understander.understand(text, _state()).apology is sorry

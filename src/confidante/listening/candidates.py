@@ -67,7 +67,7 @@ class Candidates:
         if rules.helpful_ok(mem) and len(mem.moves) >= 12 and mem.helpful == 0 and topic:
             plans.append(rules.helpful(u, mem, ("listened.enough",)))
         plans = [p for p in plans if rules.fresh(mem, p.move)]
-        if feeling and rules.own(feeling):
+        if feeling and rules.own(feeling, u):
             # the person's own word for how they feel is said back, whatever else is chosen
             # (or both sides of it, when the person voiced two: "proud, but I miss him")
             plans = [
@@ -95,8 +95,19 @@ class Candidates:
         # into it, where reflections stay at least twice the questions
         if rules.question_ok(mem):
             return rules.asking.question(u, mem, rng, "question.fallback", rules.feeling(u))
-        if rules.fresh(mem, Move.REFLECT_CONTENT):
+        if rules.asking.step(clause) and mem.last is not Move.VALIDATE:
+            # "I will tell my teacher as well": a step they mean to take, met as one
+            return Plan(Move.VALIDATE, {"angle": "step"}, ("validate.step",))
+        if not rules.fresh(mem, Move.REFLECT_CONTENT):
+            return None
+        # a simple one only while complex reflections stay more than half of them all; else
+        # said back with its weight, where something in it is hard ("you haven't told her")
+        room = 2 * mem.complex_reflections > mem.reflections + 1
+        if room:
             return Plan(Move.REFLECT_CONTENT, {"clause": clause}, ("reflect.fallback", SIMPLE))
+        if self._hard.search(clause) or self._negated.search(clause):
+            slots = {"clause": clause, "angle": "weight"}
+            return Plan(Move.REFLECT_CONTENT, slots, ("reflect.fallback.weight", COMPLEX))
         return None
 
     def _tone(self, feeling: str | None) -> dict[str, str]:
@@ -125,7 +136,7 @@ class Candidates:
             slots["person"] = persons[0]
         elif plain and about in self.s.concrete and rng.random() < self.s.chances["feeling_topic"]:
             slots["topic"] = rules.labels[about]  # only when the clause is clearly about it
-        why = "reflect.feeling.own" if rules.own(feeling) else "reflect.feeling"
+        why = "reflect.feeling.own" if rules.own(feeling, u) else "reflect.feeling"
         return [Plan(Move.REFLECT_FEELING, slots, (why, COMPLEX))]
 
     def _content_reflections(self, u: Understanding, mem: Memory) -> list[Plan]:
@@ -137,11 +148,11 @@ class Candidates:
         brief = u.words < self.s.limits["content_words"]
         low = u.clause.lower()
         said_it = low.startswith(("you feel", "you're feeling", "you are feeling"))
-        if feeling and (feeling in low or (said_it and rules.own(feeling))) and u.clause.count(
+        if feeling and (feeling in low or (said_it and rules.own(feeling, u))) and u.clause.count(
             " "
         ) < 6:
             pass  # "you feel (like such) a failure" is the feeling itself: said back as one
-        elif feeling and feeling not in low and not self._apart(u, feeling):
+        elif feeling and not self.lex.says_feeling(feeling, low) and not self._apart(u, feeling):
             slots = {"clause": u.clause, "feeling": feeling, **self._tone(feeling)}
             if u.implied:
                 slots["angle"] = "implied"  # a feeling never named is offered as a guess
@@ -158,17 +169,25 @@ class Candidates:
             slots = {"clause": u.clause, "angle": about}
             plans.append(Plan(Move.REFLECT_CONTENT, slots, (why, COMPLEX)))
         elif (
-            (earlier := mem.recent_feeling(4, skip=self.s.passing))
+            # a feeling of the last two messages: one from further back is stale here
+            (earlier := mem.recent_feeling(2, skip=self.s.passing))
             and not feeling
             and earlier not in self.s.positive
             and not rules.own(earlier)
             and earlier not in self.lex.judgements
+            and (self._hard.search(u.clause) or self._negated.search(u.clause))
         ):
             # link the content to a feeling named a moment ago (never a self-judgement: "like a
-            # failure" is not tied to what happened next)
+            # failure" is not tied to what happened next), where the content is hard too: "your
+            # wife comes with you" is no reason to feel disappointed
             slots = {"clause": u.clause, "feeling": earlier}
             plans.append(Plan(Move.REFLECT_CONTENT, slots, ("reflect.linked", COMPLEX)))
-        elif not feeling and not u.self_contempt and self.carries.search(u.clause):
+        elif (
+            not feeling
+            and not u.self_contempt
+            and self.carries.search(u.clause)
+            and not rules.asking.step(u.clause)  # "you'll call the surgery": asked about
+        ):
             # something that matters said plainly: said back with its weight, or, when nothing
             # in it is hard, with how much it matters
             # "he called me by mum's name. she died four years ago": the loss is in the message
@@ -202,7 +221,7 @@ class Candidates:
         feeling = rules.feeling(u)
         if not rules.question_ok(mem) or light or not (u.clause or feeling or u.topics):
             return []
-        why = "question.after_own" if feeling and rules.own(feeling) else "question"
+        why = "question.after_own" if feeling and rules.own(feeling, u) else "question"
         why = "question.long" if why == "question" and u.words >= 25 else why
         if self._apart(u, feeling):
             feeling = None  # "no fun anymore" gets no question about a good feeling

@@ -58,6 +58,8 @@ class Lexicon:
     cue_feeling: dict[str, str]  # a cue (lower case, single spaces) -> its feeling
     advice: re.Pattern[str]
     no_advice: re.Pattern[str]  # "I don't want advice": turned down
+    apology: re.Pattern[str]  # a whole message of "sorry, I'm rambling"
+    others_alone: re.Pattern[str]  # "a patient died alone": someone else's aloneness
     question_start: frozenset[str]
     question_subjects: frozenset[str]  # after a helping verb, what makes it a question
     fillers: re.Pattern[str]  # discourse markers to drop at a clause's start
@@ -119,6 +121,16 @@ class Lexicon:
                 if cue in table:
                     found.setdefault(table[cue], None)
         return tuple(found)
+
+    def says_feeling(self, feeling: str, text: str) -> bool:
+        """True when ``text`` already says ``feeling`` in some word of it ("frightened" for
+        afraid), so a reply need not add "and you feel afraid"."""
+        low = text.lower()
+        if feeling in low:
+            return True
+        words = [c for c, f in self.cue_feeling.items() if f == feeling]
+        words += [c for c, f in self.named_feeling.items() if f == feeling]
+        return any(re.search(rf"\b{re.escape(w)}\b", low) for w in words)
 
     def has_feeling_cue(self, text: str) -> bool:
         """True when ``text`` holds a feeling cue (``feeling_cues`` would find one)."""
@@ -240,6 +252,8 @@ def load_lexicon() -> Lexicon:
             cue_feeling=cue_feeling,
             advice=re.compile("|".join(data["advice"]), re.IGNORECASE),
             no_advice=re.compile("|".join(data["no_advice"]), re.IGNORECASE),
+            apology=re.compile(str(data["apology"]), re.IGNORECASE),
+            others_alone=re.compile(str(data["others_alone"]), re.IGNORECASE),
             question_start=frozenset(data["question_start"]),
             question_subjects=frozenset(data["question_subjects"]),
             fillers=re.compile(

@@ -35,8 +35,12 @@ class Rules:
 
     # -- what the rules share ------------------------------------------------------------------
 
-    def own(self, feeling: str) -> bool:
-        """True for a feeling in the person's own words ("useless", "like a ghost")."""
+    def own(self, feeling: str, u: Understanding | None = None) -> bool:
+        """True for a feeling in the person's own words ("useless", "like a ghost"): named by
+        them in ``u`` when given (a model's guess of "lonely" is not their word), else a word
+        people name themselves."""
+        if u is not None:
+            return feeling in u.named or feeling.startswith("like ")
         return feeling in self.named or feeling.startswith("like ")
 
     def feeling(self, u: Understanding) -> str | None:
@@ -126,6 +130,12 @@ class Rules:
             return Plan(Move.VALIDATE, {"angle": "advice"}, ("advice.deferred",))
         return None
 
+    def rule_apology(self, u: Understanding, mem: Memory) -> Plan | None:
+        """ "Sorry, I'm rambling": no need; the time is theirs."""
+        if not u.apology or not self.fresh(mem, Move.VALIDATE):
+            return None
+        return Plan(Move.VALIDATE, {"angle": "apology"}, ("validate.apology",))
+
     def rule_no_advice(self, u: Understanding, mem: Memory) -> Plan | None:
         """Advice turned down: heard, and the listener goes on only listening."""
         if not u.declines_advice or u.asks_advice:
@@ -142,7 +152,7 @@ class Rules:
             kind = "bereaved_goodbye"
         slots = {"lost": lost, "angle": kind}
         feeling = self.feeling(u)
-        if feeling and self.own(feeling):
+        if feeling and self.own(feeling, u):
             slots["feeling"] = feeling
         if self.fresh(mem, Move.REFLECT_CONTENT):
             return Plan(Move.REFLECT_CONTENT, slots, ("reflect.loss", COMPLEX))

@@ -118,6 +118,8 @@ class Shapes:
         topic = next((t for t in u.topics if t in self.s.meanings), None)
         if topic is None or not weighty or u.is_question:
             return []
+        if u.words < self.s.limits["story_words"]:
+            return []  # "my wife ignores me" is said back as it is, not what a marriage means
         if topic not in self.s.tender and not self._own(topic, u):
             return []  # "a patient's family shouted" is not about the person's own family
         if topic not in self.s.tender and not (u.feelings and u.feelings[0] in self.s.heavy):

@@ -77,13 +77,16 @@ class Understander:
         words = len(WORDS.findall(clean))
         # thanks and good wishes are said to the listener: the feelings are read from the rest
         rest = self._beyond_courtesy(clean)
-        feelings = self._feelings(rest or clean) if words else ()
+        feelings, named = self._feelings(rest or clean) if words else ((), ())
         topics = self._topics(clean)
+        if lex.others_alone.search(clean) and "lonely" not in named:
+            topics = tuple(t for t in topics if t != "loneliness")  # "she died alone"
         corrected = self._corrected(clean, feelings, topics, state)
         # a withdrawn reading is neither kept now nor said back later
         swap = self._read.swap(clean)
         if swap:
             feelings = (swap[0], *feelings)
+            named = (swap[0], *named)  # "more tired than angry": tired is their own word
         feelings = tuple(f for f in dict.fromkeys(feelings) if f not in corrected)[:2]
         # "she asked who I was": no feeling named, but the moment carries one, heard as a guess
         implied = None if feelings or not words else self._read.implied_feeling(rest or clean)
@@ -101,6 +104,7 @@ class Understander:
             clause=self._clauses.best(self._with_subject(body)),
             asks_advice=bool(self._lex.advice.search(clean)) and not declines,
             declines_advice=declines,
+            apology=bool(lex.apology.search(clean)),
             is_question=is_question,
             words=words,
             small_talk=small_talk,
@@ -110,6 +114,7 @@ class Understander:
             self_contempt=contempt,
             thanks=rest != clean,
             implied=bool(implied) and feelings == (implied,),
+            named=tuple(f for f in dict.fromkeys(named) if f in feelings),
         )
 
     def _corrected(
@@ -155,9 +160,9 @@ class Understander:
         rest = re.sub(r"^[\W_]+|(?<=[.!?])[\s.,;:!?]+(?=[.!?])", "", rest).strip()
         return rest if len(WORDS.findall(rest)) >= MIN_REST_WORDS else ""
 
-    def _feelings(self, text: str) -> tuple[str, ...]:
+    def _feelings(self, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """Feelings the person names first ("I feel useless"), then the model's; a light remark
-        with no hard feeling in it is "amused"."""
+        with no hard feeling in it is "amused". Second: those the person named themselves."""
         # "Just 'happy bday mate'": words quoted from someone else are not the person's feeling
         text = _QUOTED.sub(" ", text)
         own = [*self._lex.named_feelings(text), *_likeness(text)]
@@ -165,6 +170,9 @@ class Understander:
         if _NOBODY.search(text):
             # "nobody asks how my day was": a good feeling read from it is its opposite
             model = tuple(f for f in model if f not in self._positive)
+        if self._lex.others_alone.search(text) and "lonely" not in own:
+            # "a patient died alone because I had six others": their aloneness, not the person's
+            model = tuple(f for f in model if f != "lonely")
         if self._lex.asked_about.search(text):
             # "my mum keeps asking if I'm having fun and I just say yes": her question, not joy
             model = tuple(f for f in model if f not in self._positive)
@@ -179,8 +187,8 @@ class Understander:
         found = list(dict.fromkeys([*own, *model]))
         found = [f for f in found if f != "amused"][:2]
         if self._lex.light.search(text) and not own and len(WORDS.findall(text)) <= 25:
-            return ("amused", *found[:1])
-        return tuple(found)
+            return ("amused", *found[:1]), ()
+        return tuple(found), tuple(own)
 
     def _named_feelings(self, text: str) -> tuple[str, ...]:
         """The model's feelings that the listener can name back, or the keyword fallback."""
