@@ -88,3 +88,12 @@ def test_no_plan_told_is_not_asked_for_next(listener: Listener) -> None:
     assert s.state.crisis is not None and "ask_plan" in s.state.crisis.steps
     later = s.respond("ok")
     assert "when, or how" not in later.text and "a plan" not in later.text
+
+
+def test_the_goodbye_after_abuse_gives_the_abuse_line_again(listener: Listener) -> None:
+    s = opened(listener, seed=4, locale="en_GB")
+    s.respond("Last night he pushed me into the wardrobe and I hit my head.")
+    s.respond("I'm safe now, he's gone to his brother's")
+    s.respond("yes, I'm sure")
+    goodbye = s.close().text
+    assert "0808 2000 247" in goodbye and "116 123" in goodbye

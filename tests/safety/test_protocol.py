@@ -103,6 +103,14 @@ def test_closing_resources_name_every_line(guard: SafetyGuard) -> None:
     assert "911" in text
 
 
+def test_closing_resources_after_abuse_name_the_abuse_line_first(guard: SafetyGuard) -> None:
+    abuse = helplines_for("en_GB", RiskKind.HARMED_BY_OTHERS.value)[0]
+    assert abuse.name not in guard.closing_resources("en_GB")  # not without that danger
+    text = guard.closing_resources("en_GB", (RiskKind.HARMED_BY_OTHERS,))
+    assert text.index(abuse.name) < text.index(helplines_for("en_GB")[0].name)
+    assert text.count(abuse.name) == 1
+
+
 def test_disclosures(guard: SafetyGuard) -> None:
     texts = Texts.load()
     for v in texts.disclosure["opening"]:

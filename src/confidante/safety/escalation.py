@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from confidante.conversation import Move, RiskKind, RiskLevel, SessionState
+from confidante.conversation import Assessment, Move, RiskKind, RiskLevel, SessionState
 from confidante.safety.lexicon import Hit, Scan
 from confidante.safety.protocol import CRISIS_KINDS
 
@@ -171,3 +171,23 @@ def context_findings(scan: Scan, ctx: Context, findings: list[Finding]) -> list[
         # After a crisis the session stays watchful: nothing new is "none" for the rest of it.
         out.append(Finding(RiskLevel.LOW, ctx.crisis_kind, ("context:after_crisis",)))
     return out
+
+
+#: Reasons that mark a crisis found for certain: a reviewed phrase, or a very sure reader.
+_SURE = ("lexicon:", "foreign:", "escalate:")
+
+
+def is_sure(assessment: Assessment) -> bool:
+    """A reviewed phrase found a crisis here, or the reader was very sure of one."""
+    if any(r.startswith(_SURE) for r in assessment.reasons):
+        return assessment.is_crisis
+    return "reader:sure" in assessment.reasons
+
+
+def sure_kinds(state: SessionState) -> tuple[RiskKind, ...]:
+    """The kinds of danger found for certain this session, in order: their lines are given
+    again at the close. A model's passing guess ("my partner says I've changed" read as abuse,
+    then let go) puts no abuse line in the goodbye."""
+    turns = state.turns
+    sure = [t.assessment for t in turns if t.assessment.is_crisis and is_sure(t.assessment)]
+    return tuple(dict.fromkeys(a.kind for a in sure))

@@ -33,6 +33,7 @@ from confidante.safety.escalation import (
     context_of,
     despair,
     escalate,
+    is_sure,
 )
 from confidante.safety.helplines import locale_label
 from confidante.safety.language import (
@@ -201,7 +202,7 @@ class SafetyGuard:
             soon=scan.soon,
             certain=certain,
             quiet=all(r.startswith("context:") for r in reasons),
-            sure=self._sure(assessment),
+            sure=is_sure(assessment),
             alone=fresh and not certain and self._alone(text, state),
         )
         kind = state.crisis.kind if state.crisis is not None else assessment.kind
@@ -235,12 +236,6 @@ class SafetyGuard:
         asked = ep is not None and (ep.guessed or (ep.safe_said and not ep.safe_confirmed))
         return asked and self.assess(text).is_crisis
 
-    @staticmethod
-    def _sure(assessment: Assessment) -> bool:
-        """A reviewed phrase found a crisis here, or the reader was very sure of one."""
-        if any(r.startswith(("lexicon:", "foreign:", "escalate:")) for r in assessment.reasons):
-            return assessment.is_crisis
-        return "reader:sure" in assessment.reasons
 
     def _reader_findings(
         self, text: str, scan: Scan, lexical: list[Finding], state: SessionState | None
@@ -326,9 +321,10 @@ class SafetyGuard:
         """Which country's crisis lines this session gives, said with the opening notice."""
         return self.texts.locale_line.format(country=locale_label(locale))
 
-    def closing_resources(self, locale: str) -> str:
-        """Said at the close of a session that had a crisis: every line and the emergency number."""
-        render = renderer(locale, self.texts)
+    def closing_resources(self, locale: str, kinds: tuple[RiskKind, ...] = ()) -> str:
+        """Said at the close of a session that had a crisis: every line and the emergency number,
+        the lines for the session's kinds of danger first (an abuse line after abuse)."""
+        render = renderer(locale, self.texts, kinds=kinds)
         return " ".join(render(s) for s in self.texts.closing)
 
 

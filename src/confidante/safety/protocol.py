@@ -104,10 +104,14 @@ def render_line(helpline: Helpline, texts: Texts) -> str:
     return texts.line.format(name=helpline.name, contact=helpline.contact())
 
 
-def renderer(locale: str, texts: Texts, kind: RiskKind | None = None) -> Callable[[str], str]:
+def renderer(
+    locale: str, texts: Texts, kind: RiskKind | None = None, kinds: tuple[RiskKind, ...] = ()
+) -> Callable[[str], str]:
     """Fill {helpline}, {helplines} and {emergency} for a locale; {helpline} is the line that
-    fits the kind of danger (an abuse line for harm from others) where the data has one."""
-    lines = helplines_for(locale)
+    fits the kind of danger (an abuse line for harm from others) where the data has one, and
+    {helplines} every general line, after the lines that fit ``kinds`` (a session's dangers)."""
+    fits = [h for k in kinds for h in helplines_for(locale, k.value)[:1]]
+    lines = list({h.name: h for h in [*fits, *helplines_for(locale)]}.values())
     fitting = helplines_for(locale, kind.value if kind is not None else None)
     first = fitting[0]
     values = {

@@ -32,6 +32,7 @@ from confidante.conversation import (
 )
 from confidante.errors import InputError, SessionEndedError
 from confidante.listening.plan import Plan
+from confidante.safety.escalation import sure_kinds
 from confidante.session.clock import Clock
 from confidante.session.message import check_message, clip_for_assessment
 from confidante.session.parts import GuardLike, PolicyLike, UnderstanderLike
@@ -278,7 +279,7 @@ class Session:
         if comment:
             parts.insert(0, comment)
         if self.state.had_crisis:
-            parts.append(self._guard.closing_resources(self.state.locale))
+            parts.append(self._guard.closing_resources(self.state.locale, sure_kinds(self.state)))
         reply = Reply(text=" ".join(parts), move=Move.CLOSE, risk=self.state.highest_risk)
         self._forget()
         return reply

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import Protocol
 
-from confidante.conversation import Assessment, SessionState, Understanding
+from confidante.conversation import Assessment, RiskKind, SessionState, Understanding
 from confidante.listening.plan import Plan
 from confidante.safety.crisis import CrisisTurn
 
@@ -85,6 +85,7 @@ class GuardLike(Protocol):
         """Which country's crisis lines this session gives."""
         ...
 
-    def closing_resources(self, locale: str) -> str:
-        """Helplines repeated at the close of a session that had a crisis."""
+    def closing_resources(self, locale: str, kinds: tuple[RiskKind, ...] = ()) -> str:
+        """Helplines repeated at the close of a session that had a crisis, those for ``kinds``
+        first."""
         ...
