@@ -569,3 +569,8 @@ def test_sorry_for_taking_the_time_is_heard_as_that(
     understander: Understander, text: str, sorry: bool
 ) -> None:
     assert understander.understand(text, _state()).apology is sorry
+
+
+def test_a_kind_word_to_the_listener_is_received_as_thanks(understander: Understander) -> None:
+    assert understander.understand("you're not bad at this actually", _state()).thanks
+    assert not understander.understand("my sister is good at this", _state()).thanks

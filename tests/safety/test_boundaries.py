@@ -38,6 +38,8 @@ def guard() -> SafetyGuard:
         ("are you human?", "ai_question"),
         ("am I talking to a bot?", "ai_question"),
         ("r u a bot", "ai_question"),
+        ("this is stupid, you're just a bot", "ai_doubt"),
+        ("you don't actually care", "ai_doubt"),
     ],
 )
 def test_boundaries_are_recognised(guard: SafetyGuard, text: str, boundary: str) -> None:
@@ -48,6 +50,8 @@ def test_boundaries_are_recognised(guard: SafetyGuard, text: str, boundary: str)
     "text",
     [
         "my boss keeps ignoring my emails",
+        "my husband says I'm just a robot at home now",  # said of the person, not the listener
+        "you don't understand how hard it is to ask for help",  # "you" meaning anyone
         "my therapist diagnosed me with depression last year",
         "I told him I love you too",
         "my friend is a real person who cares",

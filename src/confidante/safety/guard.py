@@ -60,7 +60,7 @@ READER_NOW = 0.6
 _BEREAVED_TURNS = 20
 BOUNDARY_IDS = (
     "diagnosis", "medication", "legal", "sexual", "romance",
-    "friendship", "other_users", "rules", "ai_question", "minor",
+    "friendship", "other_users", "rules", "ai_question", "ai_doubt", "minor",
 )  # fmt: skip
 
 
