@@ -343,12 +343,16 @@ class CrisisTalk:
         return pick(self.script.answers[key], rng, used, self._render)
 
     def _answer(self, signal: str | None, heard: Heard, text: str, last: str) -> str:
+        if signal == "question" and self.script.asks_more_medicine(text):
+            return "more_medicine"  # "should I take more of it?": no more without a doctor
         if signal in (
             "refuse_help", "ambivalent", "reach_out", "reach_someone", "minimal", "question",
             "unsafe",
         ):
             if signal == "minimal" and (_AFFIRM.match(text) or _DENY.match(text)) and last:
                 return "affirm" if _AFFIRM.match(text) else "deny"
+            if signal == "question" and not self.script.asks_listener(text):
+                return "question_theirs"  # "is it normal to feel this way after?"
             return signal
         if heard.means:
             return "means"

@@ -35,6 +35,8 @@ class CrisisScript:
     gone: tuple[re.Pattern[str], ...] = ()  # someone in danger out of reach ("not answering")
     helped: tuple[re.Pattern[str], ...] = ()  # safety in deeds: help is there, means are away
     no_plan: tuple[re.Pattern[str], ...] = ()  # "I haven't got a plan": the plan question answered
+    listener: tuple[re.Pattern[str], ...] = ()  # a question about the listener ("do you care?")
+    more_medicine: tuple[re.Pattern[str], ...] = ()  # "should I take more of it?"
 
     @classmethod
     def load(cls) -> CrisisScript:
@@ -56,6 +58,14 @@ class CrisisScript:
     def told_no_plan(self, spelled: str) -> bool:
         """True when the message says there is no plan ("I haven't got a plan, I just think it")."""
         return _matches(self.no_plan, spelled)
+
+    def asks_more_medicine(self, spelled: str) -> bool:
+        """True for a question about taking more of a medicine ("should I take more of it?")."""
+        return _matches(self.more_medicine, spelled)
+
+    def asks_listener(self, spelled: str) -> bool:
+        """True for a question about the listener ("are you real?", "why do you care?")."""
+        return _matches(self.listener, spelled)
 
     def safe_in_deed(self, spelled: str) -> bool:
         """True when the message tells of help there or coming, company, or the means away."""
@@ -83,6 +93,8 @@ def _load() -> CrisisScript:
         gone = tuple(re.compile(p) for p in require(told, "gone", _WHERE))
         helped = tuple(re.compile(p) for p in require(told, "helped", _WHERE))
         no_plan = tuple(re.compile(p) for p in require(told, "no_plan", _WHERE))
+        listener = tuple(re.compile(p) for p in require(told, "listener", _WHERE))
+        more = tuple(re.compile(p) for p in require(told, "more_medicine", _WHERE))
     except re.error as ex:
         raise DataFileError(f"safety/{_WHERE} [told]: bad pattern ({ex})") from None
     signals = []
@@ -97,7 +109,8 @@ def _load() -> CrisisScript:
     answers = {k: variants(v, f"{_WHERE} [answers.{k}]") for k, v in answers_raw.items()}
     for needed in (*SIGNALS, "means", "affirm", "deny", "other", "safe_confirmed", "emergency",
                    "cleared", "moved_on", "ask_again", "safe_urgent", "will_move_means",
-                   "third_party_acted", "emergency_them"):
+                   "third_party_acted", "emergency_them", "question_theirs",
+                   "more_medicine"):
         require(answers, needed, f"{_WHERE} [answers]")
     order: dict[RiskKind, tuple[str, ...]] = {}
     steps: dict[tuple[RiskKind, str], tuple[Variant, ...]] = {}
@@ -111,5 +124,5 @@ def _load() -> CrisisScript:
             raise DataFileError(f"safety/{_WHERE} [order.{kind.value}]: must end with stay")
     require(answers, "head_injury", f"{_WHERE} [answers]")
     return CrisisScript(
-        tuple(signals), answers, order, steps, when, head, gone, helped, no_plan
+        tuple(signals), answers, order, steps, when, head, gone, helped, no_plan, listener, more
     )
