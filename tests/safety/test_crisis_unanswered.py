@@ -1,10 +1,12 @@
-"""The direct question left unanswered: asked once more, never skipped for the means question."""
+"""The direct question left unanswered: asked once more, never skipped for the means question;
+and a danger told as a story of the past."""
 
 from __future__ import annotations
 
 import random
 
 from confidante.conversation import Assessment, CrisisEpisode, RiskKind, RiskLevel
+from confidante.safety import SafetyGuard
 from confidante.safety.crisis import CrisisScript, CrisisTalk, Heard
 
 _SCRIPT = CrisisScript.load()
@@ -71,3 +73,21 @@ def test_a_no_to_the_question_asked_again_is_an_answer() -> None:
               rng, set())  # fmt: skip
     talk.turn(_heard("no, i'm not. i just miss him"), Assessment(), ep, rng, set())
     assert ep.safe_said and ep.safe_confirmed
+
+
+def test_a_new_sign_after_a_passed_reading_is_asked_about_directly_before_means() -> None:
+    talk, ep = _talk()
+    ep.safe_said = ep.safe_confirmed = True  # the first reading passed, never answered
+    # "ok. I just want it to stop": a reviewed phrase, but no answer to the question yet
+    heard = Heard(spelled="ok. i just want it to stop", fresh=True, means=False, time=False,
+                  certain=True, sure=True)  # fmt: skip
+    out = talk.turn(heard, _DANGER, ep, random.Random(1), set())
+    assert out.reply in _AGAIN and "ask_means" not in ep.steps
+
+
+def test_a_bodys_danger_told_as_a_story_is_not_an_emergency() -> None:
+    guard = SafetyGuard.load()
+    told = guard.assess("my heart was racing and I thought I was dying")
+    assert told.level is not RiskLevel.IMMINENT
+    now = guard.assess("my heart is racing and I think I'm dying")
+    assert now.is_crisis

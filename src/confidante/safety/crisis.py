@@ -158,8 +158,11 @@ class CrisisTalk:
         if fresh or signal == "unsafe":
             ep.safe_said = ep.safe_confirmed = False
             ep.calm_turns = 0
-            if ep.guessed and not heard.sure and ep.kind is RiskKind.SUICIDE_SELF_HARM:
-                # Still a guess: ask directly again; the next message may show it has passed.
+            unasked = not ep.reviewed and a.level is RiskLevel.ELEVATED
+            unasked = unasked and not (heard.means or heard.time)
+            if (ep.guessed and not heard.sure or unasked) and ep.kind is RiskKind.SUICIDE_SELF_HARM:
+                # Still a guess, or the direct question was never answered ("I just want it to
+                # stop" after a passed guess): ask directly again, before any question of means.
                 ep.turns = 0
                 ep.steps = [x for x in ep.steps if x != "ask_direct"] + ["ask_direct"]
                 again = pick(self.script.answers["ask_again"], rng, used, self._render)

@@ -260,6 +260,10 @@ class SafetyGuard:
         bar = READER_SURE if ambiguous else self.reader.elevated
         if doubt and r.crisis < READER_SURE:
             return []
+        if kind is RiskKind.MEDICAL_EMERGENCY and not strong and self._a_story(text):
+            # "my heart was racing and I thought I was dying" (a panic attack this morning):
+            # a body's danger told in the past is watched, not answered with "call 999 now"
+            return [Finding(RiskLevel.LOW, kind, (name,))]
         if doubt or r.crisis < bar or kind not in CRISIS_KINDS:
             return [Finding(RiskLevel.LOW, kind if kind in CRISIS_KINDS else RiskKind.NONE,
                             (name,))]
@@ -277,6 +281,11 @@ class SafetyGuard:
                 and not strong and not ambiguous:
             return [Finding(RiskLevel.IMMINENT, kind, (*reasons, "reader:now"))]
         return [Finding(RiskLevel.ELEVATED, kind, reasons)]
+
+    def _a_story(self, text: str) -> bool:
+        """True for a message told wholly in the past, with nothing of the present in it."""
+        low = text.lower()
+        return bool(self.lexicon.told_past.search(low)) and not self.lexicon.present.search(low)
 
     # ------------------------------------------------------------------ boundaries
     def boundary(self, text: str) -> str | None:

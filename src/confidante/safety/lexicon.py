@@ -80,6 +80,8 @@ class Lexicon:
     past: re.Pattern[str]
     recovery: re.Pattern[str]
     recurrence: re.Pattern[str]
+    told_past: re.Pattern[str]  # "my heart was racing and I thought I was dying": a story
+    present: re.Pattern[str]  # "is", "now", "still": it is happening as they write
     time: re.Pattern[str]
     soon: re.Pattern[str]
     bereaved: re.Pattern[str]  # a death told; read in earlier messages only for a reunion wish
@@ -266,6 +268,8 @@ def _load() -> Lexicon:
         past=marker("past"),
         recovery=marker("recovery"),
         recurrence=marker("recurrence"),
+        told_past=marker("told_past"),
+        present=marker("present"),
         time=marker("time"),
         soon=marker("soon"),
         bereaved=marker("bereaved"),
