@@ -574,3 +574,8 @@ def test_sorry_for_taking_the_time_is_heard_as_that(
 def test_a_kind_word_to_the_listener_is_received_as_thanks(understander: Understander) -> None:
     assert understander.understand("you're not bad at this actually", _state()).thanks
     assert not understander.understand("my sister is good at this", _state()).thanks
+
+
+def test_a_laugh_beside_loneliness_is_no_joke(understander: Understander) -> None:
+    u = understander.understand("my dog is the only one who gets me lol", _state())
+    assert u.feelings == ("lonely",) and u.implied

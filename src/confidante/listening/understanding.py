@@ -89,7 +89,10 @@ class Understander:
             named = (swap[0], *named)  # "more tired than angry": tired is their own word
         feelings = tuple(f for f in dict.fromkeys(feelings) if f not in corrected)[:2]
         # "she asked who I was": no feeling named, but the moment carries one, heard as a guess
-        implied = None if feelings or not words else self._read.implied_feeling(rest or clean)
+        # "my dog is the only one who gets me lol": a laugh beside loneliness is no joke
+        joke = bool(feelings) and feelings[0] == "amused"
+        open_to = words and (joke or not feelings)
+        implied = self._read.implied_feeling(rest or clean) if open_to else None
         feelings = (implied,) if implied and implied not in corrected else feelings
         small_talk = words <= 8 and bool(lex.small_talk.fullmatch(clean))
         # "I'm a bit tired today, how are you?": the courtesy is not what needs an answer
