@@ -579,3 +579,25 @@ def test_a_kind_word_to_the_listener_is_received_as_thanks(understander: Underst
 def test_a_laugh_beside_loneliness_is_no_joke(understander: Understander) -> None:
     u = understander.understand("my dog is the only one who gets me lol", _state())
     assert u.feelings == ("lonely",) and u.implied
+
+
+@pytest.mark.parametrize("text", ["Hi there, how's it going?", "Hai friend how are you?"])
+def test_a_greeting_of_several_parts_is_small_talk(understander: Understander, text: str) -> None:
+    assert understander.understand(text, _state()).small_talk
+
+
+def test_talking_feeling_good_is_thanks_but_what_follows_is_still_heard(
+    understander: Understander,
+) -> None:
+    u = understander.understand("It feels good to talk but I still miss her", _state())
+    assert u.thanks and u.clause == "you still miss her"
+    assert not understander.understand("it felt good to talk to my sister", _state()).thanks
+
+
+@pytest.mark.parametrize(
+    "text", ["Is there a lock down where you live?", "How long was it before you felt normal again?"]
+)
+def test_a_question_about_the_listeners_own_life_is_asked_of_it(
+    understander: Understander, text: str
+) -> None:
+    assert understander.understand(text, _state()).asks == "listener"

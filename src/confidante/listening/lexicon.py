@@ -282,7 +282,7 @@ def load_lexicon() -> Lexicon:
             ),
             small_talk=re.compile(
                 rf"\W*(?:(?:{_alternation(list(data['small_talk_leads']))})\W+)*"
-                rf"(?:{_alternation(list(data['small_talk']))})\W*",
+                rf"(?:(?:{_alternation(list(data['small_talk']))})\W*)+",
                 re.IGNORECASE,
             ),
             farewell=re.compile(
