@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 
+from confidante import Listener, ManualClock, Move
 from confidante.conversation import Assessment, CrisisEpisode, RiskKind, RiskLevel
 from confidante.safety import SafetyGuard
 from confidante.safety.crisis import CrisisScript, CrisisTalk, Heard
@@ -86,8 +87,15 @@ def test_a_new_sign_after_a_passed_reading_is_asked_about_directly_before_means(
 
 
 def test_a_bodys_danger_told_as_a_story_is_not_an_emergency() -> None:
+    s = Listener.default().session(clock=ManualClock(), rng=random.Random(6), locale="en_GB")
+    s.open()
+    s.respond("I had a panic attack on the train this morning")
+    told = s.respond("my heart was racing and I thought I was dying")
+    assert told.move is not Move.CRISIS
+    assert SafetyGuard.load().assess("my heart is racing and I think I'm dying").is_crisis
+
+
+def test_an_emergency_just_found_is_not_taken_for_a_story() -> None:
     guard = SafetyGuard.load()
-    told = guard.assess("my heart was racing and I thought I was dying")
-    assert told.level is not RiskLevel.IMMINENT
-    now = guard.assess("my heart is racing and I think I'm dying")
-    assert now.is_crisis
+    # past tense, but no time well past: it may be happening now
+    assert guard.assess("she was unconscious when I found her").level is not RiskLevel.LOW

@@ -260,7 +260,7 @@ class SafetyGuard:
         bar = READER_SURE if ambiguous else self.reader.elevated
         if doubt and r.crisis < READER_SURE:
             return []
-        if kind is RiskKind.MEDICAL_EMERGENCY and not strong and self._a_story(text):
+        if kind is RiskKind.MEDICAL_EMERGENCY and not strong and self._a_story(text, context):
             # "my heart was racing and I thought I was dying" (a panic attack this morning):
             # a body's danger told in the past is watched, not answered with "call 999 now"
             return [Finding(RiskLevel.LOW, kind, (name,))]
@@ -282,10 +282,12 @@ class SafetyGuard:
             return [Finding(RiskLevel.IMMINENT, kind, (*reasons, "reader:now"))]
         return [Finding(RiskLevel.ELEVATED, kind, reasons)]
 
-    def _a_story(self, text: str) -> bool:
-        """True for a message told wholly in the past, with nothing of the present in it."""
-        low = text.lower()
-        return bool(self.lexicon.told_past.search(low)) and not self.lexicon.present.search(low)
+    def _a_story(self, text: str, context: str) -> bool:
+        """True for a message told wholly in the past, with nothing of the present in it, at a
+        time well past named in it or in the message before ("this morning")."""
+        low, lex = text.lower(), self.lexicon
+        when = lex.past_time.search(low) or lex.past_time.search(context.lower())
+        return bool(when and lex.told_past.search(low)) and not lex.present.search(low)
 
     # ------------------------------------------------------------------ boundaries
     def boundary(self, text: str) -> str | None:

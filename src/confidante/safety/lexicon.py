@@ -82,6 +82,7 @@ class Lexicon:
     recurrence: re.Pattern[str]
     told_past: re.Pattern[str]  # "my heart was racing and I thought I was dying": a story
     present: re.Pattern[str]  # "is", "now", "still": it is happening as they write
+    past_time: re.Pattern[str]  # "this morning", "last night": a time well past
     time: re.Pattern[str]
     soon: re.Pattern[str]
     bereaved: re.Pattern[str]  # a death told; read in earlier messages only for a reunion wish
@@ -270,6 +271,7 @@ def _load() -> Lexicon:
         recurrence=marker("recurrence"),
         told_past=marker("told_past"),
         present=marker("present"),
+        past_time=marker("past_time"),
         time=marker("time"),
         soon=marker("soon"),
         bereaved=marker("bereaved"),
