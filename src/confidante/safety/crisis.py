@@ -18,11 +18,11 @@ and the episode closes only after that many calm turns. Nothing here holds messa
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from confidante.conversation import Assessment, CrisisEpisode, RiskKind, RiskLevel
+from confidante.safety.answers import AFFIRM, DENY, WILLING
 from confidante.safety.crisis_script import SIGNALS, CrisisScript
 from confidante.safety.protocol import CRISIS_KINDS, pick
 
@@ -40,20 +40,6 @@ _FIRST_STEPS = {
     RiskKind.THIRD_PARTY: ("ask_safe",),
 }
 _TIMED = (RiskKind.HARMED_BY_OTHERS, RiskKind.HARMING_OTHERS, RiskKind.THIRD_PARTY)
-_AFFIRM = re.compile(r"^(yes|yeah|yea|yep|ya|i am|i do|i have|i did|i think so|sort of|kind of"
-                     r"|kinda|a bit|a little|maybe|probably|i will|i'?ll try|definitely|sure)\b")
-# "I don't know" is no denial: it is answered as the minimal reply it is.
-# Agreeing to put the means away, however tentatively ("I suppose I could", "ok I will").
-_WILLING = re.compile(
-    r"^(ok(ay)?[.,]? |alright[.,]? |fine[.,]? |yes[.,]? |yeah[.,]? )?((i suppose|i guess|maybe) )?"
-    r"(i could( give| put| move| hand)?|i can|i will|i'?ll (try|do (it|that)|put|move|give|hand)"
-    r"|i'?m putting"
-    r"|i suppose|i guess)"
-    r"(?! (just )?(take|swallow|down|do it (tonight|now)|end|kill|jump|use))\b"
-)
-_DENY = re.compile(
-    r"^(no|nope|nah|not really|i'?m not|i don'?t(?! know| really know)|i haven'?t|never|i won'?t)\b"
-)
 
 
 @dataclass(frozen=True)
@@ -177,12 +163,12 @@ class CrisisTalk:
     ) -> CrisisTurn:
         """The answer to "will you stay safe?": a yes (or moving on calmly) is a confirmation."""
         text = heard.spelled.strip().lower()
-        unsure = signal in ("unsafe", "ambivalent") or _DENY.match(text) is not None
+        unsure = signal in ("unsafe", "ambivalent") or DENY.match(text) is not None
         unsure = unsure or text.rstrip(".!? ") in ("idk", "i dont know", "i don't know",
                                                    "not sure", "maybe", "i guess", "dunno")
         # A plain "yes, I promise" read with the danger as context can sound like danger to a
         # model; only a reviewed phrase or a very sure reading outweighs the person's answer.
-        confirmed = signal == "safe" or _AFFIRM.match(text) is not None
+        confirmed = signal == "safe" or AFFIRM.match(text) is not None
         # A model reading "my sister's coming on Saturday" after "I'm safe" as danger through
         # the context is no reason to reopen; a danger of its own is.
         fresh = heard.fresh and (heard.alone or heard.certain)
@@ -241,7 +227,7 @@ class CrisisTalk:
         if (
             ep.guessed and (ep.turns == 1 or heard.quiet) and not heard.sure and not heard.alone
             and (signal is None or (signal == "question" and heard.quiet))
-            and not _AFFIRM.match(text) and not heard.means and not heard.time
+            and not AFFIRM.match(text) and not heard.means and not heard.time
         ):  # fmt: skip
             # A model's guess, and the next message does not answer the question and carries
             # no danger of its own ("Am I a bad mother?" after "I'm so tired since the baby
@@ -253,12 +239,12 @@ class CrisisTalk:
         asked = (last == "ask_direct" and ep.turns == 1) or last == "ask_again"
         if (
             asked and not heard.fresh
-            and ep.level is RiskLevel.ELEVATED and _DENY.match(text) and signal != "unsafe"
+            and ep.level is RiskLevel.ELEVATED and DENY.match(text) and signal != "unsafe"
         ):  # fmt: skip
             # "No" to "are you thinking about ending your life?": the question was answered.
             ep.safe_said = ep.safe_confirmed = True
             return pick(self.script.answers["cleared"], rng, used, self._render)
-        unanswered = signal is None and not _AFFIRM.match(text) and not _DENY.match(text)
+        unanswered = signal is None and not AFFIRM.match(text) and not DENY.match(text)
         # a message that is a danger of its own, very surely read, goes on with the crisis
         unanswered = unanswered and not (heard.means or heard.time or heard.certain or heard.sure)
         if unanswered and last == "ask_direct" and _asks_again(ep):
@@ -271,17 +257,17 @@ class CrisisTalk:
             # reading ("my dad died and everyone thinks I should be over it") has passed
             ep.safe_said = ep.safe_confirmed = True
             return pick(self.script.answers["moved_on"], rng, used, self._render)
-        if heard.sure or (last in ("ask_direct", "ask_again") and _AFFIRM.match(text)):
+        if heard.sure or (last in ("ask_direct", "ask_again") and AFFIRM.match(text)):
             # a later reading, reviewed or very sure, or a "yes" to the direct question bore
             # the guess out
             ep.guessed = False
         if (heard.certain and a.is_crisis) or (
-            last in ("ask_direct", "ask_again") and _AFFIRM.match(text)
+            last in ("ask_direct", "ask_again") and AFFIRM.match(text)
         ):
             ep.reviewed = True
-        answered_no = last == "ask_means" and _DENY.match(text) is not None
+        answered_no = last == "ask_means" and DENY.match(text) is not None
         if heard.means or (
-            last == "ask_means" and not answered_no and (_AFFIRM.match(text) or heard.fresh)
+            last == "ask_means" and not answered_no and (AFFIRM.match(text) or heard.fresh)
         ):
             # "yes", or an answer to the means question that itself reads as danger ("my mum's
             # got a whole box of her sleeping tablets"): the means are there. "No, I haven't
@@ -310,7 +296,7 @@ class CrisisTalk:
             ep.means and ep.level is RiskLevel.IMMINENT
         )
         helping = signal in _REACHING
-        if asked_away and ep.means and not heard.certain and not helping and _WILLING.match(text):
+        if asked_away and ep.means and not heard.certain and not helping and WILLING.match(text):
             # "I suppose I could": encouraged to do it now; the next step waits a turn.
             if "means_away" not in ep.steps:
                 ep.steps.append("means_away")
@@ -352,16 +338,16 @@ class CrisisTalk:
             "refuse_help", "ambivalent", "reach_out", "reach_someone", "minimal", "question",
             "unsafe",
         ):
-            if signal == "minimal" and (_AFFIRM.match(text) or _DENY.match(text)) and last:
-                return "affirm" if _AFFIRM.match(text) else "deny"
+            if signal == "minimal" and (AFFIRM.match(text) or DENY.match(text)) and last:
+                return "affirm" if AFFIRM.match(text) else "deny"
             if signal == "question" and not self.script.asks_listener(text):
                 return "question_theirs"  # "is it normal to feel this way after?"
             return signal
         if heard.means:
             return "means"
-        if _AFFIRM.match(text):
+        if AFFIRM.match(text):
             return "affirm"
-        if _DENY.match(text):
+        if DENY.match(text):
             return "deny"
         return "other"
 
