@@ -601,3 +601,8 @@ def test_a_question_about_the_listeners_own_life_is_asked_of_it(
     understander: Understander, text: str
 ) -> None:
     assert understander.understand(text, _state()).asks == "listener"
+
+
+def test_a_loss_no_one_speaks_of_carries_sadness_as_a_guess(understander: Understander) -> None:
+    u = understander.understand("no one mentions him anymore, it's like he never existed", _state())
+    assert u.feelings == ("sad",) and u.implied
