@@ -395,3 +395,13 @@ def test_a_frame_just_used_weighs_less_the_next_time() -> None:
         frames = [p.reasons[0] for p in plans]
         repeats += sum(a == b for a, b in zip(frames, frames[1:], strict=False))
     assert repeats / 200 < 1.85
+
+
+def test_a_feeling_is_not_tied_to_a_part_of_life_that_is_someone_elses() -> None:
+    angry = Understanding(
+        feelings=("angry",), named=("angry",), topics=("health",), words=12,
+        clause="sometimes you're angry at him for not going to the doctor sooner",
+    )  # fmt: skip
+    for seed in range(30):
+        _, plans = _run([angry], seed)
+        assert "topic" not in plans[0].slots

@@ -18,6 +18,10 @@ from confidante.listening.rules import Rules
 from confidante.listening.shapes import Shapes
 from confidante.text import negation
 
+# Someone else in the clause: the part of life it names may be theirs, not the person's
+# ("not going to the doctor" was his father's health, not "your health").
+_THEIRS = re.compile(r"\b(?:he|she|him|her|his|they|them|their)\b", re.IGNORECASE)
+
 
 class Candidates:
     """The weighted candidate makers, over the predicates of one set of rules."""
@@ -134,7 +138,12 @@ class Candidates:
         about = rules.topic_of(u.clause) if u.clause else None
         if plain and persons and rng.random() < self.s.chances["feeling_person"]:
             slots["person"] = persons[0]
-        elif plain and about in self.s.concrete and rng.random() < self.s.chances["feeling_topic"]:
+        elif (
+            plain
+            and about in self.s.concrete
+            and not _THEIRS.search(u.clause or "")  # "angry at him for not going to the doctor"
+            and rng.random() < self.s.chances["feeling_topic"]
+        ):
             slots["topic"] = rules.labels[about]  # only when the clause is clearly about it
         why = "reflect.feeling.own" if rules.own(feeling, u) else "reflect.feeling"
         return [Plan(Move.REFLECT_FEELING, slots, (why, COMPLEX))]
