@@ -126,11 +126,17 @@ class Lexicon:
         """True when ``text`` already says ``feeling`` in some word of it ("frightened" for
         afraid), so a reply need not add "and you feel afraid"."""
         low = text.lower()
-        if feeling in low:
-            return True
-        words = [c for c, f in self.cue_feeling.items() if f == feeling]
-        words += [c for c, f in self.named_feeling.items() if f == feeling]
-        return any(re.search(rf"\b{re.escape(w)}\b", low) for w in words)
+        said = self._said_as.get(feeling)
+        return feeling in low or bool(said and said.search(low))
+
+    @cached_property
+    def _said_as(self) -> dict[str, re.Pattern[str]]:
+        # each feeling's cue and self-named words as one pattern, built once, not per reply
+        words: dict[str, list[str]] = {}
+        for table in (self.cue_feeling, self.named_feeling):
+            for cue, feeling in table.items():
+                words.setdefault(feeling, []).append(cue)
+        return {f: _words(ws) for f, ws in words.items()}
 
     def has_feeling_cue(self, text: str) -> bool:
         """True when ``text`` holds a feeling cue (``feeling_cues`` would find one)."""
@@ -242,6 +248,7 @@ def load_lexicon() -> Lexicon:
         verbs = {
             v.lower(): word for word, vs in data["self_named_verbs"].items() for v in vs
         }
+        named_frame = data["self_named_frame"]
         return Lexicon(
             topics=topics,
             people=people,
@@ -310,7 +317,7 @@ def load_lexicon() -> Lexicon:
                 re.IGNORECASE,
             ),
             left_behind=re.compile(
-                rf"\b(?:{_alternation(list(data['self_named_frame']['left_behind']))})\s+$",
+                rf"\b(?:{_alternation([*named_frame['left_behind'], *named_frame['eased']])})\s+$",
                 re.IGNORECASE,
             ),
             gone=re.compile(

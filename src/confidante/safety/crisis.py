@@ -146,7 +146,8 @@ class CrisisTalk:
             ep.calm_turns = 0
             unasked = not ep.reviewed and a.level is RiskLevel.ELEVATED
             unasked = unasked and not (heard.means or heard.time)
-            if (ep.guessed and not heard.sure or unasked) and ep.kind is RiskKind.SUICIDE_SELF_HARM:
+            still_guess = ep.guessed and not heard.sure
+            if (still_guess or unasked) and ep.kind is RiskKind.SUICIDE_SELF_HARM:
                 # Still a guess, or the direct question was never answered ("I just want it to
                 # stop" after a passed guess): ask directly again, before any question of means.
                 ep.turns = 0
