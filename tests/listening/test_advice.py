@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import random
-
 import pytest
+from tests.listening.conftest import run_policy
 
-from confidante.conversation import (
-    Assessment,
-    Message,
-    Move,
-    Role,
-    SessionState,
-    Turn,
-    Understanding,
-)
+from confidante.conversation import Move, SessionState, Understanding
 from confidante.listening import Understander
 from confidante.listening.plan import Plan
-from confidante.listening.policy import Policy
 
 
 @pytest.fixture(scope="module")
@@ -30,14 +20,7 @@ def _state() -> SessionState:
 
 
 def _run(us: list[Understanding], seed: int) -> list[Plan]:
-    policy, rng, state = Policy(), random.Random(seed), _state()
-    plans = []
-    for u in us:
-        plan = policy.choose(u, state, rng)
-        plans.append(plan)
-        said, reply = Message(Role.PERSON, "...", 0.0), Message(Role.LISTENER, "...", 0.0)
-        state.turns.append(Turn(said, reply, plan.move, Assessment(), u, plan.reasons))
-    return plans
+    return run_policy(us, seed)[1]
 
 
 def test_advice_turned_down_is_not_read_as_advice_asked(understander: Understander) -> None:

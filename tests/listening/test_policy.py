@@ -7,6 +7,7 @@ import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.listening.conftest import run_policy
 
 from confidante.conversation import (
     Assessment,
@@ -52,18 +53,7 @@ understandings = st.builds(
 )
 
 
-def _run(us: list[Understanding], seed: int) -> tuple[SessionState, list[Plan]]:
-    policy = Policy()
-    rng = random.Random(seed)
-    state = SessionState(minutes=60, locale="en_US", started_at=0.0)
-    plans = []
-    for u in us:
-        plan = policy.choose(u, state, rng)
-        plans.append(plan)
-        said = Message(Role.PERSON, "...", 0.0)
-        reply = Message(Role.LISTENER, "...", 0.0)
-        state.turns.append(Turn(said, reply, plan.move, Assessment(), u, plan.reasons))
-    return state, plans
+_run = run_policy
 
 
 def _state_after(moves: list[Move], u: Understanding) -> SessionState:

@@ -30,6 +30,16 @@ def _heard(text: str, *, fresh: bool = False, quiet: bool = True) -> Heard:
 _DANGER = Assessment(RiskLevel.ELEVATED, RiskKind.SUICIDE_SELF_HARM, ("reader:x",))
 
 
+def _asked_again() -> tuple[CrisisTalk, CrisisEpisode, random.Random]:
+    """A sure reading's episode after "work gave me three days off" left the question unanswered
+    (read as danger only through the turn before it): the question has been asked again."""
+    talk, ep = _talk()
+    rng = random.Random(1)
+    talk.turn(_heard("work gave me three days off", fresh=True, quiet=False), _DANGER, ep,
+              rng, set())  # fmt: skip
+    return talk, ep, rng
+
+
 def test_an_unanswered_direct_question_is_asked_again_before_any_means_question() -> None:
     talk, ep = _talk()
     # "work gave me three days off" after "are you thinking about killing yourself?", read
@@ -41,10 +51,7 @@ def test_an_unanswered_direct_question_is_asked_again_before_any_means_question(
 
 
 def test_asked_twice_and_answered_with_nothing_of_danger_a_models_reading_passes() -> None:
-    talk, ep = _talk()
-    rng = random.Random(1)
-    talk.turn(_heard("work gave me three days off", fresh=True, quiet=False), _DANGER, ep,
-              rng, set())  # fmt: skip
+    talk, ep, rng = _asked_again()
     talk.turn(_heard("i keep picking up the phone to call him"), Assessment(), ep, rng, set())
     assert ep.safe_said and ep.safe_confirmed  # listening again, still watchful
 
@@ -59,19 +66,13 @@ def test_a_reviewed_wish_to_die_is_not_let_go_because_the_question_went_unanswer
 
 
 def test_a_yes_to_the_question_asked_again_bears_the_reading_out() -> None:
-    talk, ep = _talk()
-    rng = random.Random(1)
-    talk.turn(_heard("work gave me three days off", fresh=True, quiet=False), _DANGER, ep,
-              rng, set())  # fmt: skip
+    talk, ep, rng = _asked_again()
     talk.turn(_heard("yeah. sometimes"), Assessment(), ep, rng, set())
     assert ep.reviewed and not ep.safe_said and "ask_means" in ep.steps
 
 
 def test_a_no_to_the_question_asked_again_is_an_answer() -> None:
-    talk, ep = _talk()
-    rng = random.Random(1)
-    talk.turn(_heard("work gave me three days off", fresh=True, quiet=False), _DANGER, ep,
-              rng, set())  # fmt: skip
+    talk, ep, rng = _asked_again()
     talk.turn(_heard("no, i'm not. i just miss him"), Assessment(), ep, rng, set())
     assert ep.safe_said and ep.safe_confirmed
 
