@@ -160,7 +160,8 @@ class Person:
         status, summary = await self.call("POST", "/api/session/summary")
         if status == 200:
             self.heard(summary["reply"]["text"])
-        await self.call("POST", "/api/session/close", {"relief": 5})
+        bye = {"Idempotency-Key": f"{self.keys}-close"}  # a close lost with a replica is retried
+        await self.call("POST", "/api/session/close", {"relief": 5}, bye)
         self.token = ""
 
     async def close(self) -> None:

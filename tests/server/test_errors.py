@@ -48,7 +48,9 @@ class ExplodingStore(MemoryStore):
         super().__init__()
         self.mode = mode
 
-    async def replace(self, session_id: str, expected: bytes, blob: bytes, ttl: int) -> bool:
+    async def replace(
+        self, session_id: str, expected: bytes, blob: bytes, ttl: int, *, counted: bool = True
+    ) -> bool:
         if self.mode == "race":
             return False
         raise RuntimeError(SECRET)  # an error whose message quotes a person

@@ -12,9 +12,9 @@ from typing import NamedTuple
 
 from confidante.conversation import Reply
 from confidante.errors import InputError
-from confidante.server.desk import Live, input_problem
+from confidante.server.desk import CLOSE_MARK, Live, input_problem
 from confidante.server.problems import Problem
-from confidante.server.schemas import Draft, ReplyOut, Status, Summary, TimeOut, TurnOut
+from confidante.server.schemas import Closed, Draft, ReplyOut, Status, Summary, TimeOut, TurnOut
 from confidante.server.services import Stopwatch
 from confidante.server.store import Parked
 
@@ -110,3 +110,25 @@ def finish(relief: int | None, live: Live) -> Reply:
     """Record the 0-10 check after the hour and say goodbye (the session then closes)."""
     live.session.set_relief_after(relief)
     return live.session.close()
+
+
+class Goodbye(NamedTuple):
+    """The close's body and the reply behind it (None when the body is a kept one, sent again)."""
+
+    out: Closed
+    reply: Reply | None = None
+
+
+def goodbye(relief: int | None, key: str | None, live: Live) -> Goodbye:
+    """``finish``, keeping the goodbye under the close's Idempotency-Key when it has one."""
+    reply = finish(relief, live)
+    out = Closed(reply=ReplyOut.of(reply))
+    live.answered = (CLOSE_MARK + key, out.model_dump_json()) if key else None
+    return Goodbye(out, reply)
+
+
+async def kept_goodbye(key: str, parked: Parked) -> Goodbye | None:
+    """The goodbye kept for a close sent before with ``key``, else None (a close to make)."""
+    if parked.answered is None or parked.answered[0] != CLOSE_MARK + key:
+        return None
+    return Goodbye(Closed.model_validate_json(parked.answered[1]))

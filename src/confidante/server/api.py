@@ -263,16 +263,23 @@ async def remember(request: Request, body: RememberIn) -> Response:
     return _json(kept)
 
 
-@router.post("/session/close", response_model=Closed, openapi_extra=BEARER)
+@router.post("/session/close", response_model=Closed, openapi_extra=BEARER | IDEMPOTENCY_KEY)
 async def close(request: Request, body: ReliefIn) -> Response:
-    """Record the 0-10 check after the hour and say goodbye; the session is then deleted."""
+    """Record the 0-10 check after the hour and say goodbye; the session is then deleted.
+
+    With an Idempotency-Key the close is safe to send again for a minute: if its answer was
+    lost on the way, the same key gets the same goodbye (and nothing else opens the session).
+    """
     s = services_of(request)
     token = bearer_token(request)
-    reply, _ = await s.desk.act(token, partial(actions.finish, body.relief))
-    await s.turns.forget(session_id(token))
-    s.metrics.replied(reply)
-    s.metrics.ended("close")
-    return _json(Closed(reply=ReplyOut.of(reply)))
+    key = idempotency_key(request)
+    again = partial(actions.kept_goodbye, key) if key else None
+    bye, _ = await s.desk.act(token, partial(actions.goodbye, body.relief, key), before=again)
+    if bye.reply is not None:
+        await s.turns.forget(session_id(token))
+        s.metrics.replied(bye.reply)
+        s.metrics.ended("close")
+    return _json(bye.out)
 
 
 @router.delete("/session", status_code=204, response_class=Response, openapi_extra=BEARER)

@@ -3,8 +3,9 @@
 A request brings a token; the desk finds the record by the token's public id, opens it with the
 token (``SessionStore.from_record``), rebuilds the ``Session`` with the shared listener, runs the
 route's action, packs the new state and writes it back (compare-and-set). The token lives only
-for that request. A session that closed is deleted instead of written back. Every failure to open
-a session, for whatever reason (unknown, ended, expired, another token), gets the same 404.
+for that request. A session that closed is deleted instead of written back (or, closed with an
+Idempotency-Key, kept a minute as its goodbye alone, for a resend of that close). Every failure
+to open a session, for whatever reason (unknown, ended, expired, another token), gets the same 404.
 
 A session has a hard lifetime: its minutes and ``GRACE_SECONDS`` for the close. Writes never
 stretch a record's time to live past that, and a request that comes later is answered with the
@@ -34,7 +35,7 @@ from typing import Any, TypeVar
 
 from anyio import CapacityLimiter, to_thread
 
-from confidante.conversation import SessionState
+from confidante.conversation import Phase, SessionState
 from confidante.errors import InputError, SessionEndedError, WrongKeyError
 from confidante.listener import Listener
 from confidante.server.problems import Problem
@@ -47,6 +48,11 @@ T = TypeVar("T")
 
 _SEED_MIX = 1_000_003  # spreads (seed, step) over the generator's seed space
 GRACE_SECONDS = 15 * 60  # after the hour: time for the summary, the note and the goodbye
+# A close sent with an Idempotency-Key keeps its goodbye this long, in case its answer is lost
+# (a replica dying mid-close) and the load balancer or the client sends it again.
+CLOSE_KEPT_SECONDS = 60
+#: Marks a kept goodbye's key: no client's key has a ':', so a message's never matches a close's.
+CLOSE_MARK = "close:"
 
 #: Voices that never wait on anything (no network, no model): safe to run in the event loop.
 INLINE_VOICES = frozenset({"phrasebook", "fake"})
@@ -212,8 +218,10 @@ class Desk:
                 except NoSession:
                     raise _no_session() from None
 
-            def work(opened: Parked | None) -> tuple[T, Any, int]:
+            def work(opened: Parked | None) -> tuple[T, Any, int, bool]:
                 parked = opened or unpark()
+                if parked.state.phase is Phase.CLOSED:  # a goodbye kept only for its resend
+                    raise _no_session()
                 live = Live(
                     session=self._session(parked.state, parked.seed, parked.step),
                     regular=parked.regular,
@@ -221,15 +229,15 @@ class Desk:
                     answered=parked.answered,
                 )
                 if _life_left(live.session) <= 0:
-                    return _OVER, None, 0
+                    return _OVER, None, 0, False
                 try:
                     result = action(live)
                 except SessionEndedError:
                     raise _no_session() from None
                 if live.session.closed:
-                    return result, None, 0
+                    return (result, *self._kept_goodbye(live, parked, token), False)
                 new_record, ttl = self._park(live, parked.seed, parked.step + 1, token)
-                return result, new_record, ttl
+                return result, new_record, ttl, True
 
             opened = None
             if before is not None:
@@ -237,15 +245,25 @@ class Desk:
                 early = await before(opened)
                 if early is not None:
                     return early, True
-            result, new_record, ttl = await self._run(partial(work, opened))
+            result, new_record, ttl, still_open = await self._run(partial(work, opened))
             if new_record is None:
                 await _io(self.store.delete(sid))
                 if result is _OVER:
                     raise Problem(410, "closed")
                 return result, False
-            if not await _io(self.store.replace(sid, record, new_record, ttl)):
+            replaced = self.store.replace(sid, record, new_record, ttl, counted=still_open)
+            if not await _io(replaced):
                 raise Problem(409, "busy")
-            return result, True
+            return result, still_open
+
+    def _kept_goodbye(self, live: Live, parked: Parked, token: str) -> tuple[Any, int]:
+        """A closed session's record and time to live: none (it is deleted), or, for a close
+        sent with an Idempotency-Key, the closed state (everything said already dropped) and
+        the goodbye, for ``CLOSE_KEPT_SECONDS``, so the same close sent again gets it."""
+        if live.answered is None or not live.answered[0].startswith(CLOSE_MARK):
+            return None, 0
+        kept = Parked(live.session.state, parked.seed, parked.step + 1, answered=live.answered)
+        return self.store.to_record(kept, token), CLOSE_KEPT_SECONDS
 
     async def run(self, fn: Callable[[Listener], T]) -> T:
         """``fn(listener)`` with no session (a stateless replay), in a worker thread: it may be

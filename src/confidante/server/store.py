@@ -90,8 +90,11 @@ class SessionStore(Protocol):
         """The record, or None when there is none (never was, ended, or expired)."""
         ...
 
-    async def replace(self, session_id: str, expected: Any, record: Any, ttl: int) -> bool:
-        """Swap ``expected`` for ``record``; False (and no change) if it moved meanwhile."""
+    async def replace(
+        self, session_id: str, expected: Any, record: Any, ttl: int, *, counted: bool = True
+    ) -> bool:
+        """Swap ``expected`` for ``record``; False (and no change) if it moved meanwhile.
+        ``counted=False`` keeps a record that is not an open session (a kept goodbye)."""
         ...
 
     async def delete(self, session_id: str) -> bool:
@@ -99,7 +102,7 @@ class SessionStore(Protocol):
         ...
 
     async def count(self) -> int:
-        """How many records are live (for the open-sessions gauge)."""
+        """How many open sessions are live (for the open-sessions gauge)."""
         ...
 
     async def ping(self) -> bool:
@@ -126,6 +129,7 @@ class MemoryStore:
         self, max_records: int = 100_000, now: Callable[[], float] = time.monotonic
     ) -> None:
         self._records: dict[str, tuple[_Held, float]] = {}
+        self._uncounted: set[str] = set()  # records that are not open sessions (kept goodbyes)
         self._max = max_records
         self._now = now  # seconds on a steady scale; tests pass a clock they can move
         self._key = secrets.token_bytes(32)  # made per process, never stored
@@ -173,21 +177,29 @@ class MemoryStore:
         """The record, or None."""
         return self._live(session_id)
 
-    async def replace(self, session_id: str, expected: Any, record: Any, ttl: int) -> bool:
+    async def replace(
+        self, session_id: str, expected: Any, record: Any, ttl: int, *, counted: bool = True
+    ) -> bool:
         """Compare-and-set (by identity) with a fresh time to live."""
         if self._live(session_id) is not expected:
             return False
         self._records[session_id] = (cast(_Held, record), self._now() + ttl)
+        if counted:
+            self._uncounted.discard(session_id)
+        else:
+            self._uncounted.add(session_id)
         return True
 
     async def delete(self, session_id: str) -> bool:
         """Drop the record."""
+        self._uncounted.discard(session_id)
         return self._records.pop(session_id, None) is not None
 
     async def count(self) -> int:
-        """Live records."""
+        """Live records, less the kept goodbyes."""
         self._sweep()
-        return len(self._records)
+        self._uncounted &= self._records.keys()
+        return len(self._records) - len(self._uncounted)
 
     async def ping(self) -> bool:
         """Memory always answers."""
@@ -263,12 +275,15 @@ class RedisStore:
             raise StoreDown from None
         return cast("bytes | None", found)
 
-    async def replace(self, session_id: str, expected: Any, record: Any, ttl: int) -> bool:
-        """Atomic compare-and-set in a Lua script."""
+    async def replace(
+        self, session_id: str, expected: Any, record: Any, ttl: int, *, counted: bool = True
+    ) -> bool:
+        """Atomic compare-and-set in a Lua script. An uncounted record's index entry is dated
+        0, so the open-sessions count prunes it at once."""
+        until = time.time() + ttl if counted else 0
         try:
             done = await self._cas(
-                keys=[_PREFIX + session_id, _INDEX],
-                args=[expected, record, ttl, session_id, time.time() + ttl],
+                keys=[_PREFIX + session_id, _INDEX], args=[expected, record, ttl, session_id, until]
             )
         except RedisError:
             raise StoreDown from None

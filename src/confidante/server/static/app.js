@@ -7,6 +7,7 @@
   const words = document.body.dataset;
   const $ = (id) => document.getElementById(id);
   let token = null; // the session's capability; dropped at the close or quick exit
+  let closeKey = null; // the close's Idempotency-Key, the same however often it is tried
   let socket = null; // WebSocket for turns, when it opened; HTTP otherwise
   let socketReady = false;
   let nextId = 1;
@@ -368,8 +369,12 @@
     if (busy || !token) return;
     busy = true;
     try {
-      const closed = await call("POST", "/api/session/close", { relief });
+      closeKey = closeKey || newKey();
+      const closed = await call(
+        "POST", "/api/session/close", { relief }, { "Idempotency-Key": closeKey },
+      );
       token = null;
+      closeKey = null;
       forgetPage();
       show("goodbye");
       $("farewell").textContent = closed.reply.text;
