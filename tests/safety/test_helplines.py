@@ -86,9 +86,22 @@ def test_locale_matching(locale: str, country: str) -> None:
     assert lines and lines[0].country == country
 
 
-@pytest.mark.parametrize("locale", ["en", "", "C", "POSIX", "es", "en_AU", "xx_ZZ", "de_AT"])
+@pytest.mark.parametrize("locale", ["en", "", "C", "POSIX", "es", "en_NZ", "xx_ZZ", "de_AT"])
 def test_unknown_country_gets_the_international_fallback(locale: str) -> None:
     assert helplines_for(locale) == list(international())
+
+
+@pytest.mark.parametrize(("locale", "name", "number"), [
+    ("en_AU", "Lifeline Australia", "13 11 14"),
+    ("en_IE", "Samaritans Ireland", "116 123"),
+])
+def test_reviewed_general_lines_fill_countries_the_records_lack(
+    locale: str, name: str, number: str
+) -> None:
+    (line,) = helplines_for(locale)
+    assert (line.name, line.number) == (name, number)
+    assert line.source.startswith("https://") and line.verified == "2026-12-03"
+    assert "fallback" not in locale_label(locale) and "international" not in locale_label(locale)
 
 
 def test_language_first() -> None:
@@ -179,7 +192,7 @@ def test_specific_lines_stay_in_their_country() -> None:
 
 def test_kinds_do_not_reach_the_international_fallback() -> None:
     for kind in KINDS:
-        assert helplines_for("en_AU", kind) == list(international())
+        assert helplines_for("en_NZ", kind) == list(international())
 
 
 # ---- the locale ------------------------------------------------------------------------------------
@@ -225,7 +238,7 @@ def test_locale_label_names_the_country_shown(locale: str, label: str) -> None:
     assert locale_label(locale) == label
 
 
-@pytest.mark.parametrize("locale", ["", "C", "POSIX", "en", "en_AU", "xx_ZZ"])
+@pytest.mark.parametrize("locale", ["", "C", "POSIX", "en", "en_NZ", "xx_ZZ"])
 def test_locale_label_says_international_when_no_country_matches(locale: str) -> None:
     assert locale_label(locale) == read_toml("data/helplines/labels.toml")["international"]
 

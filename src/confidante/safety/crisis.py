@@ -285,7 +285,10 @@ class CrisisTalk:
         timed = timed or (heard.soon and ep.kind in _TIMED and not ep.guessed)
         # Someone else in danger who has gone or will not answer: that is now.
         timed = timed or (ep.kind is RiskKind.THIRD_PARTY and self.script.out_of_reach(text))
-        now = timed or (a.level is RiskLevel.IMMINENT and heard.fresh)
+        # A weapon at hand and a fresh urge toward someone is now, as in one message ("harm
+        # +weapon"): "I keep thinking about going in there with it" after the knife was named.
+        armed = ep.kind is RiskKind.HARMING_OTHERS and ep.means and heard.fresh and a.is_crisis
+        now = timed or armed or (a.level is RiskLevel.IMMINENT and heard.fresh)
         if now and (ep.level is not RiskLevel.IMMINENT or timed):
             ep.level = RiskLevel.IMMINENT
             if "offer_help" not in ep.steps:

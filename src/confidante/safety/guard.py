@@ -48,6 +48,7 @@ from confidante.safety.model import RiskModel
 from confidante.safety.protocol import CRISIS_KINDS, Texts, pick, renderer
 from confidante.safety.reader import CrisisReader
 from confidante.safety.text import normalise_sentence as normalise
+from confidante.safety.text import tokens
 
 # The model was trained mostly on posts; on a message of a few words its probability says little
 # ("I hate my life" scores like a post in r/SuicideWatch), so alone it may only say "low" there.
@@ -260,6 +261,10 @@ class SafetyGuard:
         bar = READER_SURE if ambiguous else self.reader.elevated
         if doubt and r.crisis < READER_SURE:
             return []
+        if kind is RiskKind.MEDICAL_EMERGENCY and not strong and self._about_another(scan):
+            # "my little brother's been really off, won't come out of his room": a worry about
+            # someone else's body or mind is asked about as theirs, never "call 000 for you"
+            kind = RiskKind.THIRD_PARTY
         if kind is RiskKind.MEDICAL_EMERGENCY and not strong and self._a_story(text, context):
             # "my heart was racing and I thought I was dying" (a panic attack this morning):
             # a body's danger told in the past is watched, not answered with "call 999 now"
@@ -281,6 +286,12 @@ class SafetyGuard:
                 and not strong and not ambiguous:
             return [Finding(RiskLevel.IMMINENT, kind, (*reasons, "reader:now"))]
         return [Finding(RiskLevel.ELEVATED, kind, reasons)]
+
+    def _about_another(self, scan: Scan) -> bool:
+        """True when the message names someone else and not the person ("my" aside)."""
+        words = {w.removesuffix("'s") for w in tokens(scan.prepared)}  # "mum's" is mum
+        own = (words & self.lexicon.self_words) - {"my", "mine"}
+        return bool(words & self.lexicon.other_words) and not own
 
     def _a_story(self, text: str, context: str) -> bool:
         """True for a message told wholly in the past, with nothing of the present in it, at a

@@ -185,6 +185,9 @@ def _by_country() -> dict[str, tuple[Helpline, ...]]:
         for r in require(data, "records", path):
             records.append(_from_record(r, display.get(str(r.get("id")), {}), path))
         out[str(data["country"]).upper()] = tuple(records)
+    for r in _reviewed().get("general", []):  # countries the upstream records lack
+        line = _reviewed_line(r, str(require(r, "country", _REVIEWED)).upper())
+        out[line.country] = (*out.get(line.country, ()), line)
     return out
 
 
