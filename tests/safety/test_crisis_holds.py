@@ -112,3 +112,41 @@ def test_a_worry_about_someone_elses_health_is_theirs_not_an_emergency_for_the_p
     assert a.kind is not RiskKind.MEDICAL_EMERGENCY
     own = SafetyGuard.load().assess("my chest is crushing and I can't breathe")
     assert own.kind is RiskKind.MEDICAL_EMERGENCY
+
+
+def test_a_gun_told_before_the_crisis_is_never_asked_about_as_if_unknown(
+    listener: Listener,
+) -> None:
+    s = opened(listener, locale="en_US")
+    s.respond("since the divorce it's just me in the house")
+    s.respond("I keep my old hunting rifle in the closet")
+    opened_now = s.respond("these days I take it out and just look at it for hours")
+    assert opened_now.move is Move.CRISIS and s.state.crisis is not None
+    assert s.state.crisis.means
+    s.respond("no, nothing decided. I just sit there")
+    assert "ask_means" not in s.state.crisis.steps
+    assert "means_away" in s.state.crisis.steps
+
+
+@pytest.mark.parametrize(
+    ("text", "signal"),
+    [
+        ("dunno. maybe i could put it in the safe at my mate's", None),  # an idea, not a deed
+        ("I put it in the safe at my mate's", "safe"),
+        ("idk maybe the school nurse, but she tells people things", "reach_someone"),
+    ],
+)
+def test_what_is_only_thought_of_is_not_yet_done(text: str, signal: str | None) -> None:
+    assert _signal(text) == signal
+
+
+def test_self_harm_with_no_wish_to_die_is_never_asked_for_a_plan_and_a_time(
+    listener: Listener,
+) -> None:
+    s = opened(listener, locale="en_GB")
+    s.respond("i've been cutting again, just on my arms")
+    s.respond("no i don't want to die, i just need the feeling to go somewhere")
+    for text in ("my dad would go mad if he found out", "whatever", "maybe my form tutor"):
+        assert s.respond(text).move is Move.CRISIS
+    assert s.state.crisis is not None and "ask_plan" in s.state.crisis.steps  # told: no plan
+    assert not any("plan" in t.reply.text for t in s.state.turns[-3:])

@@ -17,7 +17,9 @@ AFFIRM = re.compile(
 )
 #: Agreeing to put the means away, however tentatively ("I suppose I could", "ok I will").
 WILLING = re.compile(
-    r"^(ok(ay)?[.,]? |alright[.,]? |fine[.,]? |yes[.,]? |yeah[.,]? )?((i suppose|i guess|maybe) )?"
+    r"^(ok(ay)?[.,]? |alright[.,]? |fine[.,]? |yes[.,]? |yeah[.,]? "
+    r"|i don'?t know[.,]? |dunno[.,]? )?"
+    r"((i suppose|i guess|maybe) )?"
     r"(i could( give| put| move| hand)?|i can|i will|i'?ll (try|do (it|that)|put|move|give|hand)"
     r"|i'?m putting"
     r"|i suppose|i guess)"

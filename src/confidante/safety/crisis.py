@@ -67,6 +67,9 @@ class Heard:
     # own, not the first one echoed through the context (read only while an episode is a
     # model's guess, or in answer to "will you stay safe?")
     alone: bool = False
+    # means told in the turns just before ("I keep my service pistol in the nightstand"), so an
+    # episode opened now never asks whether there is anything near
+    means_before: bool = False
 
 
 class CrisisTalk:
@@ -129,7 +132,8 @@ class CrisisTalk:
             steps.append("offer_help")  # the emergency reply gave the number and the line
         # A guess is an elevated reading of a model that is not very sure of it.
         guessed = not (heard.certain or heard.sure) and a.level is RiskLevel.ELEVATED
-        return CrisisEpisode(kind=kind, level=a.level, steps=steps, means=heard.means,
+        means = heard.means or heard.means_before
+        return CrisisEpisode(kind=kind, level=a.level, steps=steps, means=means,
                              guessed=guessed, reviewed=heard.certain)
 
     def _watch(
@@ -228,8 +232,9 @@ class CrisisTalk:
         if (
             ep.guessed and (ep.turns == 1 or heard.quiet) and not heard.sure and not heard.alone
             and (signal is None or (signal == "question" and heard.quiet))
-            and not AFFIRM.match(text) and not heard.means and not heard.time
+            and not AFFIRM.match(text) and not heard.means and not heard.time and not ep.means
         ):  # fmt: skip
+            # (A guess with the means known to be near is never let go on a quiet message.)
             # A model's guess, and the next message does not answer the question and carries
             # no danger of its own ("Am I a bad mother?" after "I'm so tired since the baby
             # came"): the conversation has moved on. A second reading of danger of its own

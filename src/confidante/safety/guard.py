@@ -205,6 +205,7 @@ class SafetyGuard:
             quiet=all(r.startswith("context:") for r in reasons),
             sure=is_sure(assessment),
             alone=fresh and not certain and self._alone(text, state),
+            means_before=state.crisis is None and _means_told(state),
         )
         kind = state.crisis.kind if state.crisis is not None else assessment.kind
         render = renderer(state.locale, self.texts, kind if kind in CRISIS_KINDS else None)
@@ -348,6 +349,12 @@ class SafetyGuard:
         the lines for the session's kinds of danger first (an abuse line after abuse)."""
         render = renderer(locale, self.texts, kinds=kinds)
         return " ".join(render(s) for s in self.texts.closing)
+
+
+def _means_told(state: SessionState) -> bool:
+    """True when one of the last three messages spoke of means (a reviewed means rule)."""
+    recent = state.turns[-3:]
+    return any(r.startswith("lexicon:means.") for t in recent for r in t.assessment.reasons)
 
 
 def _foreign_findings(text: str) -> list[Finding]:
