@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from confidante import Listener, ManualClock, Settings
 from confidante.server import Limits, create_app
-from confidante.server.store import MemoryStore, SessionStore
+from confidante.server.store import MemoryStore, RedisStore, SessionStore
 
 CANARIES = ("Zorbel123", "Quillfish77", "Marrowind42")
 BASE_URL = "http://127.0.0.1"
@@ -140,3 +140,13 @@ def raw(redis_url: str) -> Iterator[redis.Redis]:
     client = redis.Redis.from_url(redis_url)
     yield client
     client.close()
+
+
+@pytest.fixture
+def replicas(make_rig: MakeRig, redis_url: str) -> tuple[Rig, Rig]:
+    """Two replicas over the same real Redis, as behind the load balancer."""
+    settings = Settings(locale="en_US", redis_url=redis_url)
+    return (
+        make_rig(settings=settings, store=RedisStore(redis_url)),
+        make_rig(settings=settings, store=RedisStore(redis_url)),
+    )

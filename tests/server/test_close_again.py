@@ -18,7 +18,7 @@ from tests.server.conftest import METRICS_TOKEN, MakeRig, Rig
 
 from confidante import Settings
 from confidante.server.desk import CLOSE_KEPT_SECONDS
-from confidante.server.store import MemoryStore, RedisStore
+from confidante.server.store import MemoryStore
 
 CLOSE = "/api/session/close"
 SAY = "/api/session/messages"
@@ -124,11 +124,9 @@ def test_the_key_is_in_the_close_schema(rig: Rig) -> None:
 
 @pytest.mark.redis
 def test_with_redis_a_close_lost_on_one_replica_is_answered_by_the_other(
-    make_rig: MakeRig, redis_url: str, raw: redis.Redis
+    replicas: tuple[Rig, Rig], raw: redis.Redis
 ) -> None:
-    settings = Settings(locale="en_US", redis_url=redis_url)
-    one = make_rig(settings=settings, store=RedisStore(redis_url))
-    two = make_rig(settings=settings, store=RedisStore(redis_url))
+    one, two = replicas
     token, headers = talked(one)
     sid = token.split(".")[0]
     try:

@@ -177,11 +177,9 @@ def test_neither_the_key_nor_the_answer_reaches_the_logs_or_metrics(
 
 @pytest.mark.redis
 def test_with_redis_the_key_is_sealed_in_the_session_record(
-    make_rig: MakeRig, redis_url: str, raw: redis.Redis
+    replicas: tuple[Rig, Rig], redis_url: str, raw: redis.Redis
 ) -> None:
-    settings = Settings(locale="en_US", redis_url=redis_url)
-    one = make_rig(settings=settings, store=RedisStore(redis_url))
-    two = make_rig(settings=settings, store=RedisStore(redis_url))
+    one, two = replicas
     token, headers = one.create()
     sid = token.split(".")[0]
     key = "Qv" + secrets.token_hex(12)

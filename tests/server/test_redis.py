@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import redis
-from tests.server.conftest import CANARIES, MakeRig
+from tests.server.conftest import CANARIES, MakeRig, Rig
 
 from confidante import Settings
 from confidante.errors import WrongKeyError
@@ -18,11 +18,9 @@ KEY = "confidante:session:{}"
 
 
 def test_replicas_share_sealed_state_that_holds_no_plaintext(
-    make_rig: MakeRig, redis_url: str, raw: redis.Redis
+    replicas: tuple[Rig, Rig], raw: redis.Redis
 ) -> None:
-    settings = Settings(locale="en_US", redis_url=redis_url)
-    one = make_rig(settings=settings, store=RedisStore(redis_url))
-    two = make_rig(settings=settings, store=RedisStore(redis_url))
+    one, two = replicas
     token, headers = one.create()
     sid, secret = token.split(".")
     try:
